@@ -1,0 +1,40 @@
+// Shared command-line plumbing: exit codes, option parsing with one-line errors, atomic writes.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mtc::cli {
+
+// The exit codes of DESIGN.md, for CI.
+enum Exit : int { kOk = 0, kViolation = 1, kUsage = 2, kRunFailed = 3 };
+
+namespace po = boost::program_options;
+
+struct Command {
+    std::string name;
+    std::string summary;
+    std::function<int(const std::vector<std::string>& args)> run;
+};
+
+const std::vector<Command>& commands();
+
+// Parses `args` (the words after the subcommand). On --help prints usage and returns kOk in
+// `exit_code`; on a bad option prints "mtcfuzz CMD: <reason>" plus a hint and returns kUsage.
+// Returns the parsed map only when the command should run.
+std::optional<po::variables_map> parse(const std::string& cmd, const std::string& usage,
+                                       const std::string& about, const po::options_description& opts,
+                                       const po::positional_options_description& positional,
+                                       const std::vector<std::string>& args, int& exit_code);
+
+int usage_error(const std::string& cmd, const std::string& reason);
+
+// Writes `content` to `path` through a temporary file in the same directory and a rename, so
+// a reader never sees a half-written file. Returns an error message on failure.
+std::optional<std::string> write_file_atomic(const std::string& path, const std::string& content);
+
+}  // namespace mtc::cli

@@ -1,0 +1,253 @@
+#include "protocols/core/codec.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+namespace mtc {
+
+namespace {
+
+constexpr std::size_t kOffVersion = 2;
+constexpr std::size_t kOffProtocol = 3;
+constexpr std::size_t kOffType = 4;
+constexpr std::size_t kOffFlags = 5;
+constexpr std::size_t kOffSession = 6;
+constexpr std::size_t kOffBodyLength = 14;
+constexpr std::size_t kMaxValue = 0xffff;
+constexpr std::size_t kMaxBody = 0xffff;
+
+std::string hex8(std::uint8_t v) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02x", v);
+    return buf;
+}
+
+std::string hex16(std::uint16_t v) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%04x", v);
+    return buf;
+}
+
+std::string num(std::size_t v) {
+    return std::to_string(v);
+}
+
+std::string bounds(const FieldSpec& f) {
+    return "[" + num(f.min_len) + ", " + num(f.max_len) + "]";
+}
+
+void write_header(Bytes& out, const Message& msg, std::uint16_t body_length) {
+    put_u16(out, kFrameMagic);
+    out.push_back(kFrameVersion);
+    out.push_back(msg.protocol);
+    out.push_back(msg.type);
+    out.push_back(0);  // flags
+    put_u64(out, msg.session);
+    put_u16(out, body_length);
+}
+
+// Checks `msg` against `schema`; the reasons match the decoder's where the rule is the same.
+std::optional<std::string> check_message(const Schema& schema, const Message& msg) {
+    if (msg.protocol != schema.protocol_id) {
+        return "protocol id " + num(msg.protocol) + " is not " + schema.protocol + " (" +
+               num(schema.protocol_id) + ")";
+    }
+    const MessageSpec* spec = schema.message(msg.type);
+    if (spec == nullptr) {
+        return "unknown message type " + num(msg.type) + " for protocol " + schema.protocol;
+    }
+    const std::string& name = spec->name;
+    std::size_t body = 0;
+    for (std::size_t i = 0; i < msg.fields.size(); ++i) {
+        const Field& field = msg.fields[i];
+        if (i > 0) {
+            const std::uint8_t prev = msg.fields[i - 1].tag;
+            if (field.tag == prev) return name + ": duplicate tag " + num(field.tag);
+            if (field.tag < prev) {
+                return name + ": tags out of order (tag " + num(field.tag) + " after tag " +
+                       num(prev) + ")";
+            }
+        }
+        const FieldSpec* fs = spec->field(field.tag);
+        if (fs == nullptr) return name + ": unknown tag " + num(field.tag);
+        if (field.value.size() < fs->min_len || field.value.size() > fs->max_len) {
+            return name + ": field " + fs->name + " length " + num(field.value.size()) +
+                   " outside " + bounds(*fs);
+        }
+        body += kTlvHeaderSize + field.value.size();
+    }
+    for (const FieldSpec& fs : spec->fields) {
+        if (fs.required && !msg.has(fs.tag)) {
+            return name + ": required field " + fs.name + " (tag " + num(fs.tag) + ") missing";
+        }
+    }
+    if (body > kMaxBody) {
+        return name + ": body of " + num(body) + " bytes exceeds the 65535-byte maximum";
+    }
+    return std::nullopt;
+}
+
+bool printable_text(BytesView v) {
+    return std::all_of(v.begin(), v.end(), [](std::uint8_t c) {
+        return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+    });
+}
+
+}  // namespace
+
+Result<FrameHeader> peek_header(BytesView frame) {
+    if (frame.size() < kFrameHeaderSize) {
+        return make_error("frame of " + num(frame.size()) + " bytes is shorter than the " +
+                              num(kFrameHeaderSize) + "-byte header",
+                          frame.size());
+    }
+    const std::uint16_t magic = get_u16(frame, 0);
+    if (magic != kFrameMagic) {
+        return make_error("bad magic " + hex16(magic) + " (expected " + hex16(kFrameMagic) + ")",
+                          0);
+    }
+    FrameHeader h;
+    h.version = frame[kOffVersion];
+    h.protocol = frame[kOffProtocol];
+    h.type = frame[kOffType];
+    h.flags = frame[kOffFlags];
+    h.session = get_u64(frame, kOffSession);
+    h.body_length = get_u16(frame, kOffBodyLength);
+    if (h.version != kFrameVersion) {
+        return make_error(
+            "unsupported version " + num(h.version) + " (expected " + num(kFrameVersion) + ")",
+            kOffVersion);
+    }
+    if (h.flags != 0) {
+        return make_error("nonzero flags " + hex8(h.flags) + " (reserved, must be 0)", kOffFlags);
+    }
+    const std::size_t remaining = frame.size() - kFrameHeaderSize;
+    if (h.body_length > remaining) {
+        return make_error("truncated frame: body length " + num(h.body_length) + " but only " +
+                              num(remaining) + " bytes follow the header",
+                          kOffBodyLength);
+    }
+    return h;
+}
+
+Result<Message> decode(const Schema& schema, BytesView frame) {
+    Result<FrameHeader> header = peek_header(frame);
+    if (!header) return header.error();
+    const FrameHeader& h = *header;
+    const std::size_t end = kFrameHeaderSize + h.body_length;
+    if (frame.size() > end) {
+        return make_error("trailing bytes after frame: " + num(frame.size() - end) +
+                              " bytes after a body of " + num(h.body_length),
+                          end);
+    }
+    if (h.protocol != schema.protocol_id) {
+        return make_error("protocol id " + num(h.protocol) + " is not " + schema.protocol + " (" +
+                              num(schema.protocol_id) + ")",
+                          kOffProtocol);
+    }
+    const MessageSpec* spec = schema.message(h.type);
+    if (spec == nullptr) {
+        return make_error(
+            "unknown message type " + num(h.type) + " for protocol " + schema.protocol, kOffType);
+    }
+    const std::string& name = spec->name;
+
+    Message msg;
+    msg.protocol = h.protocol;
+    msg.type = h.type;
+    msg.session = h.session;
+
+    std::size_t pos = kFrameHeaderSize;
+    while (pos < end) {
+        if (end - pos < kTlvHeaderSize) {
+            return make_error(
+                name + ": truncated TLV header (" + num(end - pos) + " bytes left in body, need 3)",
+                pos);
+        }
+        const std::uint8_t tag = frame[pos];
+        const std::size_t len = get_u16(frame, pos + 1);
+        if (!msg.fields.empty()) {
+            const std::uint8_t prev = msg.fields.back().tag;
+            if (tag == prev) return make_error(name + ": duplicate tag " + num(tag), pos);
+            if (tag < prev) {
+                return make_error(
+                    name + ": tags out of order (tag " + num(tag) + " after tag " + num(prev) + ")",
+                    pos);
+            }
+        }
+        const FieldSpec* fs = spec->field(tag);
+        if (fs == nullptr) return make_error(name + ": unknown tag " + num(tag), pos);
+        const std::size_t value_at = pos + kTlvHeaderSize;
+        if (len > end - value_at) {
+            return make_error(name + ": field " + fs->name + " length " + num(len) +
+                                  " runs past the end of the body (" + num(end - value_at) +
+                                  " bytes left)",
+                              pos + 1);
+        }
+        if (len < fs->min_len || len > fs->max_len) {
+            return make_error(
+                name + ": field " + fs->name + " length " + num(len) + " outside " + bounds(*fs),
+                pos + 1);
+        }
+        const auto value = frame.subspan(value_at, len);
+        msg.fields.push_back(Field{tag, Bytes(value.begin(), value.end())});
+        pos = value_at + len;
+    }
+    for (const FieldSpec& fs : spec->fields) {
+        if (fs.required && !msg.has(fs.tag)) {
+            return make_error(
+                name + ": required field " + fs.name + " (tag " + num(fs.tag) + ") missing", end);
+        }
+    }
+    return msg;
+}
+
+Result<Bytes> encode(const Schema& schema, const Message& msg) {
+    if (auto problem = check_message(schema, msg)) return make_error(std::move(*problem));
+    return encode_unchecked(msg);
+}
+
+Bytes encode_unchecked(const Message& msg) {
+    Bytes body;
+    for (const Field& f : msg.fields) {
+        if (body.size() >= kMaxBody) break;
+        const std::size_t len = std::min(f.value.size(), kMaxValue);
+        body.push_back(f.tag);
+        put_u16(body, static_cast<std::uint16_t>(len));
+        body.insert(body.end(), f.value.begin(),
+                    f.value.begin() + static_cast<std::ptrdiff_t>(len));
+    }
+    if (body.size() > kMaxBody) body.resize(kMaxBody);
+    Bytes out;
+    out.reserve(kFrameHeaderSize + body.size());
+    write_header(out, msg, static_cast<std::uint16_t>(body.size()));
+    out.insert(out.end(), body.begin(), body.end());
+    return out;
+}
+
+std::string describe(const Schema& schema, const Message& msg) {
+    const MessageSpec* spec = schema.message(msg.type);
+    std::string out = spec != nullptr ? spec->name : "type" + num(msg.type);
+    char session[24];
+    std::snprintf(session, sizeof session, "%016llx", static_cast<unsigned long long>(msg.session));
+    out += " session=";
+    out += session;
+    for (const Field& f : msg.fields) {
+        const FieldSpec* fs = spec != nullptr ? spec->field(f.tag) : nullptr;
+        out += ' ';
+        out += fs != nullptr ? fs->name : "tag" + num(f.tag);
+        out += '=';
+        const BytesView v = view(f.value);
+        if (v.empty() || (fs != nullptr && fs->kind == FieldKind::identity && printable_text(v))) {
+            out += '"';
+            out += to_string(v);
+            out += '"';
+        } else {
+            out += to_hex(v);
+        }
+    }
+    return out;
+}
+
+}  // namespace mtc

@@ -1,0 +1,138 @@
+#include "protocols/core/event.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "protocols/core/clock.hpp"
+#include "protocols/core/crypto/hash.hpp"
+
+namespace mtc {
+
+std::string_view to_string(EventKind k) {
+    switch (k) {
+        case EventKind::begin: return "begin";
+        case EventKind::accept: return "accept";
+        case EventKind::commit: return "commit";
+        case EventKind::reject: return "reject";
+        case EventKind::error: return "error";
+        case EventKind::crash: return "crash";
+    }
+    return "unknown";
+}
+
+std::optional<EventKind> event_kind_from_string(std::string_view s) {
+    for (EventKind k : {EventKind::begin, EventKind::accept, EventKind::commit, EventKind::reject,
+                        EventKind::error, EventKind::crash}) {
+        if (to_string(k) == s) return k;
+    }
+    return std::nullopt;
+}
+
+static std::string format_ts(std::int64_t us) {
+    // Seconds with exactly six decimals, built from integers so output is byte-stable.
+    const bool neg = us < 0;
+    const std::uint64_t a = neg ? static_cast<std::uint64_t>(-(us + 1)) + 1 : static_cast<std::uint64_t>(us);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%s%llu.%06llu", neg ? "-" : "",
+                  static_cast<unsigned long long>(a / 1'000'000),
+                  static_cast<unsigned long long>(a % 1'000'000));
+    return buf;
+}
+
+static std::string session_hex(std::uint64_t s) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(s));
+    return buf;
+}
+
+std::string to_json_line(const Event& e) {
+    // nlohmann::ordered_json keeps insertion order, so the key order is the schema's.
+    nlohmann::ordered_json j;
+    j["protocol"] = e.protocol;
+    j["variant"] = e.variant;
+    j["role"] = e.role;
+    j["instance"] = e.instance;
+    j["session"] = session_hex(e.session);
+    j["kind"] = std::string(to_string(e.kind));
+    j["peer"] = e.peer;
+    j["params"] = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : e.params) j["params"][k] = v;
+    j["key_fp"] = e.key_fp ? nlohmann::ordered_json(*e.key_fp) : nlohmann::ordered_json(nullptr);
+    j["reason"] = e.reason ? nlohmann::ordered_json(*e.reason) : nlohmann::ordered_json(nullptr);
+    // Replace invalid UTF-8 rather than throw: reasons may quote attacker-chosen bytes.
+    const std::string body = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    // ts is spliced in as a fixed-point literal: a double would not keep microseconds exactly.
+    return "{\"ts\":" + format_ts(e.ts_us) + "," + body.substr(1);
+}
+
+std::string KeyFingerprinter::fingerprint(BytesView key) const {
+    Bytes in = to_bytes("mtcfuzz-key-fp");
+    in.insert(in.end(), key.begin(), key.end());
+    const auto mac = crypto::hmac_sha256(view(salt_), in);
+    secure_wipe(in.data(), in.size());
+    return to_hex(BytesView(mac.data(), 16));
+}
+
+void JsonlSink::emit(const Event& e) {
+    const std::string line = to_json_line(e);
+    std::lock_guard<std::mutex> lock(mu_);
+    out_ << line << '\n';
+    out_.flush();
+}
+
+EventEmitter::EventEmitter(std::string protocol, std::string variant, std::string role,
+                           std::string instance, const Clock& clock, EventSink& sink,
+                           const KeyFingerprinter& fp)
+    : protocol_(std::move(protocol)),
+      variant_(std::move(variant)),
+      role_(std::move(role)),
+      instance_(std::move(instance)),
+      clock_(clock),
+      sink_(sink),
+      fp_(fp) {}
+
+Event EventEmitter::make(std::uint64_t session, EventKind kind, std::string_view peer,
+                         Params params) const {
+    Event e;
+    e.ts_us = clock_.now_us();
+    e.protocol = protocol_;
+    e.variant = variant_;
+    e.role = role_;
+    e.instance = instance_;
+    e.session = session;
+    e.kind = kind;
+    e.peer = std::string(peer);
+    e.params = std::move(params);
+    return e;
+}
+
+void EventEmitter::begin(std::uint64_t session, std::string_view peer, Params params) {
+    sink_.emit(make(session, EventKind::begin, peer, std::move(params)));
+}
+
+void EventEmitter::accept(std::uint64_t session, std::string_view peer, Params params) {
+    sink_.emit(make(session, EventKind::accept, peer, std::move(params)));
+}
+
+void EventEmitter::commit(std::uint64_t session, std::string_view peer, Params params,
+                          BytesView key) {
+    Event e = make(session, EventKind::commit, peer, std::move(params));
+    e.key_fp = fp_.fingerprint(key);
+    sink_.emit(e);
+}
+
+void EventEmitter::reject(std::uint64_t session, std::string_view peer, std::string_view reason,
+                          Params params) {
+    Event e = make(session, EventKind::reject, peer, std::move(params));
+    e.reason = std::string(reason);
+    sink_.emit(e);
+}
+
+void EventEmitter::error(std::uint64_t session, std::string_view reason) {
+    Event e = make(session, EventKind::error, "", {});
+    e.reason = std::string(reason);
+    sink_.emit(e);
+}
+
+}  // namespace mtc

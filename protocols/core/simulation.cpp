@@ -1,0 +1,122 @@
+#include "protocols/core/simulation.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "protocols/core/clock.hpp"
+#include "protocols/core/inproc_network.hpp"
+#include "protocols/core/rng.hpp"
+
+namespace mtc {
+namespace {
+
+// 2025-01-01T00:00:00Z: the start of simulated time in seeded runs.
+constexpr std::int64_t kSimEpochUs = 1'735'689'600'000'000;
+
+// Counts events per role and collects the key fingerprints each session committed.
+class SummarySink final : public EventSink {
+public:
+    explicit SummarySink(SimulationResult& r) : r_(r) {}
+    void emit(const Event& e) override {
+        RoleSummary& s = r_.roles[e.role];
+        switch (e.kind) {
+            case EventKind::begin: ++s.begins; break;
+            case EventKind::accept: ++s.accepts; break;
+            case EventKind::commit:
+                ++s.commits;
+                if (e.key_fp) fps_[e.session].insert(*e.key_fp);
+                break;
+            case EventKind::reject:
+                ++s.rejects;
+                ++s.reject_reasons[e.reason.value_or("")];
+                break;
+            case EventKind::error:
+            case EventKind::crash: ++s.errors; break;
+        }
+    }
+    void finish() {
+        for (const auto& [session, fps] : fps_) {
+            if (fps.size() == 1) {
+                ++r_.sessions_key_agreed;
+            } else {
+                ++r_.sessions_key_mismatch;
+            }
+        }
+    }
+
+private:
+    SimulationResult& r_;
+    std::map<std::uint64_t, std::set<std::string>> fps_;
+};
+
+}  // namespace
+
+bool SimulationResult::all_committed(const ProtocolSpec& spec) const {
+    if (sessions_key_mismatch != 0 || sessions_key_agreed != sessions_started) return false;
+    for (const auto& rs : spec.roles) {
+        auto it = roles.find(rs.name);
+        if (it == roles.end() || it->second.instances == 0) continue;  // not deployed
+        if (it->second.rejects != 0 || it->second.errors != 0) return false;
+        if (!rs.commits_key) continue;
+        if (it->second.commits != sessions_started) return false;
+    }
+    return true;
+}
+
+Result<SimulationResult> simulate(const ProtocolSpec& spec, const SimulationOptions& opts) {
+    if (!spec.has_variant(opts.deployment.variant)) {
+        return make_error(spec.name + ": unknown variant '" + opts.deployment.variant + "'");
+    }
+    if (!spec.has_profile(opts.deployment.profile)) {
+        return make_error(spec.name + ": unknown profile '" + opts.deployment.profile + "'");
+    }
+    if (!spec.has_mode(opts.deployment.mode)) {
+        return make_error(spec.name + ": unknown mode '" + opts.deployment.mode + "'");
+    }
+    auto provision_rng = make_rng(opts.seed, "provision");
+    auto deployment = spec.provision(opts.deployment, *provision_rng);
+    if (!deployment) return deployment.error();
+
+    SimulationResult result;
+    SummarySink summary(result);
+    TeeSink tee;
+    tee.add(summary);
+    if (opts.events != nullptr) tee.add(*opts.events);
+
+    SystemClock system_clock;
+    ManualClock manual_clock(kSimEpochUs);
+    auto salt_rng = make_rng(opts.seed, "key-fingerprint-salt");
+    KeyFingerprinter fingerprinter(salt_rng->secret_bytes(32));
+
+    InProcConfig cfg;
+    cfg.seed = opts.seed;
+    cfg.sink = &tee;
+    cfg.fingerprinter = &fingerprinter;
+    if (opts.seed) {
+        cfg.clock = &manual_clock;
+        cfg.manual_clock = &manual_clock;
+    } else {
+        cfg.clock = &system_clock;
+    }
+    InProcNetwork net(spec, *deployment, cfg);
+
+    std::vector<std::string> initiators;
+    for (const auto& plan : deployment->instances) {
+        const RoleSpec* rs = spec.role(plan.role);
+        if (rs != nullptr && rs->initiator) initiators.push_back(plan.instance);
+        ++result.roles[plan.role].instances;
+    }
+    if (initiators.empty()) return make_error(spec.name + ": deployment has no initiator instance");
+
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < opts.sessions; ++i) {
+        net.start(initiators[i % initiators.size()]);
+        net.run();
+        ++result.sessions_started;
+    }
+    result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    summary.finish();
+    return result;
+}
+
+}  // namespace mtc

@@ -1,0 +1,85 @@
+// ProtocolSpec: everything the framework needs to know about one protocol. CLI, simulation,
+// fuzz targets, campaigns and docs iterate the registry of specs and never name a protocol.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocols/core/result.hpp"
+#include "protocols/core/role.hpp"
+#include "protocols/core/schema.hpp"
+
+namespace mtc {
+
+struct RoleSpec {
+    std::string name;  // e.g. "MTCd"
+    std::string description;
+    bool initiator = false;
+    std::function<std::unique_ptr<Role>(Env)> make;
+    bool commits_key = true;  // an honest run ends with a commit on this role (forwarders: false)
+};
+
+// A claim the paper makes, as a checkable statement. id = "<kind>:<subject>".
+struct ClaimSpec {
+    std::string id;           // e.g. "injective:MTCd->MTCs"
+    std::string statement;    // plain words: what must hold
+    std::string paper_claim;  // the paper's own words and section
+    // The hardened variant is designed to make this hold; fuzz oracles abort when it fails.
+    bool hardened_promises = true;
+};
+
+struct NamedOption {
+    std::string name;
+    std::string description;
+};
+
+// What to deploy: how many instances of each role, and in which variant/profile/mode.
+struct DeploymentOptions {
+    std::string variant = "as-specified";
+    std::string profile = "default";
+    std::string mode = "basic";
+    std::map<std::string, int> instances;  // role -> count; missing roles get the spec default
+};
+
+// One planned role instance. Peers name other instances; the network decides addresses.
+struct InstancePlan {
+    std::string role;
+    std::string instance;  // unique, e.g. "MTCd#0"
+    Credentials creds;
+    std::map<std::string, std::string> peers;  // logical peer name -> instance name
+    std::map<std::string, std::string> settings;
+};
+
+struct Deployment {
+    DeploymentOptions options;
+    std::vector<InstancePlan> instances;
+    [[nodiscard]] const InstancePlan* find(const std::string& instance) const;
+};
+
+struct ProtocolSpec {
+    std::string name;  // CLI name, e.g. "prose"
+    std::string title;
+    std::string paper;  // seed file and section
+    const Schema* schema = nullptr;
+    std::vector<RoleSpec> roles;
+    std::vector<NamedOption> variants;  // first is the default
+    std::vector<NamedOption> profiles;  // first is the default
+    std::vector<NamedOption> modes;     // first is the default
+    // Links the paper assumes secure (run over mutually authenticated TLS live); pairs of roles.
+    std::vector<std::pair<std::string, std::string>> secure_links;
+    std::vector<ClaimSpec> claims;
+    // Creates identities and long-term keys for a deployment, drawing randomness from `rng`.
+    std::function<Result<Deployment>(const DeploymentOptions&, Rng&)> provision;
+
+    [[nodiscard]] const RoleSpec* role(std::string_view name) const;
+    [[nodiscard]] bool has_variant(std::string_view v) const;
+    [[nodiscard]] bool has_profile(std::string_view p) const;
+    [[nodiscard]] bool has_mode(std::string_view m) const;
+    [[nodiscard]] bool is_secure_link(std::string_view role_a, std::string_view role_b) const;
+};
+
+}  // namespace mtc

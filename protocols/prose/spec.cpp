@@ -1,0 +1,183 @@
+// ProSe's ProtocolSpec: roles, variants, provisioning and the paper's claims.
+#include "protocols/prose/spec.hpp"
+
+#include <cstdio>
+
+#include "protocols/prose/primitives.hpp"
+#include "protocols/prose/roles.hpp"
+#include "protocols/prose/schema.hpp"
+
+namespace mtc::prose {
+namespace {
+
+std::string id(const char* prefix, int i) { return std::string(prefix) + "-" + std::to_string(i); }
+std::string inst(const char* role, int i) { return std::string(role) + "#" + std::to_string(i); }
+
+Result<int> count(const DeploymentOptions& o, const std::string& role, int fallback, int min) {
+    auto it = o.instances.find(role);
+    const int n = it == o.instances.end() ? fallback : it->second;
+    if (n < min || n > 100000) {
+        return make_error("prose: " + role + " instances must be between " + std::to_string(min) +
+                          " and 100000 (got " + std::to_string(n) + ")");
+    }
+    return n;
+}
+
+Result<Deployment> provision(const DeploymentOptions& o, Rng& rng) {
+    for (const auto& [role, n] : o.instances) {
+        if (role != "MTCd" && role != "UE" && role != "MTCs" && role != "GW") {
+            return make_error("prose: unknown role '" + role + "' (roles: MTCd, UE, MTCs, GW)");
+        }
+    }
+    const bool extended = o.mode == "extended";
+    auto n_mtcd = count(o, "MTCd", 1, 1);
+    auto n_ue = count(o, "UE", 1, 1);
+    auto n_mtcs = count(o, "MTCs", 1, 1);
+    auto n_gw = count(o, "GW", extended ? 1 : 0, extended ? 1 : 0);
+    for (const auto* r : {&n_mtcd, &n_ue, &n_mtcs, &n_gw}) {
+        if (!*r) return r->error();
+    }
+    if (!extended && *n_gw != 0) return make_error("prose: GW instances exist only in the extended mode");
+
+    Deployment d;
+    d.options = o;
+    std::string all_ues;
+    for (int u = 0; u < *n_ue; ++u) all_ues += (u ? "," : "") + id("ue", u);
+
+    std::vector<InstancePlan> mtcs(static_cast<std::size_t>(*n_mtcs));
+    for (int s = 0; s < *n_mtcs; ++s) {
+        auto& p = mtcs[static_cast<std::size_t>(s)];
+        p.role = "MTCs";
+        p.instance = inst("MTCs", s);
+        p.creds.identity = id("mtcs", s);
+        p.creds.attrs["authorised_ues"] = all_ues;
+    }
+    for (int i = 0; i < *n_mtcd; ++i) {
+        InstancePlan p;
+        p.role = "MTCd";
+        p.instance = inst("MTCd", i);
+        p.creds.identity = id("mtcd", i);
+        const int s = i % *n_mtcs;
+        // In the extended mode the device's UE is the one its GW forwards to.
+        const int g = extended ? i % *n_gw : 0;
+        const int u = extended ? g % *n_ue : i % *n_ue;
+        p.creds.attrs["MTCsID"] = id("mtcs", s);
+        SecretBytes psk;
+        if (o.profile == "weak-key") {
+            char pin[8];
+            std::snprintf(pin, sizeof pin, "%06llu", static_cast<unsigned long long>(rng.uniform(1'000'000)));
+            auto k = pskey_from_pin(pin, p.creds.identity);
+            if (!k) return k.error();
+            psk = std::move(k).value();
+            p.creds.secrets["PIN"] = to_secret(view(std::string_view(pin)));
+            secure_wipe(pin, sizeof pin);
+        } else {
+            psk = rng.secret_bytes(kPSKeyLen);
+        }
+        mtcs[static_cast<std::size_t>(s)].creds.secrets["PSKey:" + p.creds.identity] = psk;
+        p.creds.secrets["PSKey"] = std::move(psk);
+        p.peers["UE"] = inst("UE", u);
+        p.peers["MTCs"] = inst("MTCs", s);
+        p.peers["relay"] = extended ? inst("GW", g) : inst("UE", u);
+        d.instances.push_back(std::move(p));
+    }
+    for (int u = 0; u < *n_ue; ++u) {
+        InstancePlan p;
+        p.role = "UE";
+        p.instance = inst("UE", u);
+        p.creds.identity = id("ue", u);
+        for (int s = 0; s < *n_mtcs; ++s) p.peers["MTCs" + std::to_string(s)] = inst("MTCs", s);
+        d.instances.push_back(std::move(p));
+    }
+    for (auto& p : mtcs) d.instances.push_back(std::move(p));
+    for (int g = 0; g < *n_gw; ++g) {
+        InstancePlan p;
+        p.role = "GW";
+        p.instance = inst("GW", g);
+        p.creds.identity = id("gw", g);
+        p.peers["UE"] = inst("UE", g % *n_ue);
+        d.instances.push_back(std::move(p));
+    }
+    return d;
+}
+
+std::vector<ClaimSpec> claims() {
+    return {
+        {"secrecy:DMKey",
+         "The attacker never learns a DMKey that an honest MTCd, UE or MTCs committed to.",
+         "\"we queried the secrecy of DMkey ... We obtained positive results\" (section V)", true},
+        {"agreement:MTCd->MTCs",
+         "When the MTCs accepts an MTCd on (MTCdID, MTCsID, UEID, MTCdNonce), that MTCd began a "
+         "run with that MTCs on the same values.",
+         "\"The authentication is mutual and explicit for the MTCd-MTCs pair by verification of "
+         "the MICs\" (section V)",
+         true},
+        {"injective:MTCd->MTCs",
+         "Every MTCs accept of an MTCd matches a distinct MTCd run: a captured M1 cannot be "
+         "accepted twice.",
+         "\"MTCdNonce and MTCsNonce mitigate replay attacks\" (section V)", true},
+        {"agreement:MTCs->MTCd",
+         "When the MTCd accepts the MTCs on (MTCdID, MTCsID, UEID, MTCdNonce, MTCsNonce), that "
+         "MTCs began a run with that MTCd on the same values.",
+         "\"If the verification is successful, the MTCd authenticates the MTCs\" (section IV-B, "
+         "message 4)",
+         true},
+        {"injective:MTCs->MTCd", "Every MTCd accept of the MTCs matches a distinct MTCs run.",
+         "\"MTCsNonce and IDs are used again for the novelty of M3\" (section IV-B, message 3)",
+         true},
+        {"agreement:UE->MTCd",
+         "When an MTCd commits a DMKey with UE u, u (if honest) commits the same key with that "
+         "MTCd, and no other UE holds it.",
+         "\"It is mutual and implicit for MTCd-UE pair, the moment their symmetric keys are "
+         "established\" (section V)",
+         true},
+        {"freshness:DMKey", "No two runs commit the same DMKey.",
+         "\"MTCdNonce and MTCsNonce mitigate replay attacks\" (section V)", true},
+        {"guess-resistance:PSKey",
+         "Captured traffic gives no off-line test for a guess of PSKey, and every failed on-line "
+         "guess is detected.",
+         "\"Dolev-Yao threat model\" (section V); PSKey is assumed \"only known to itself and to "
+         "the MTCs\" (section IV-A). Not claimed for PIN-derived keys: checked for the weak-key "
+         "profile.",
+         false},
+        {"liveness:roles", "No role crashes, hangs or grows without bound under attack.",
+         "implicit: \"resilient to attacks\" (section V)", true},
+    };
+}
+
+std::vector<RoleSpec> roles() {
+    return {
+        {"MTCd", "MTC device: sends M1, checks MTCsMIC in M4, derives DMKey", true, make_mtcd},
+        {"UE", "user equipment: relays M1/M2 and M3/M4, receives DMKey from the MTCs", false, make_ue},
+        {"MTCs", "MTC server: checks MTCdMIC in M2, sends MTCsMIC and DMKey in M3", false, make_mtcs},
+        {"GW", "UE2/GW of the extended mode: forwards M1 and M4 unchanged", false, make_gw, false},
+    };
+}
+
+}  // namespace
+
+const ProtocolSpec& spec() {
+    static const ProtocolSpec s = [] {
+        ProtocolSpec p;
+        p.name = "prose";
+        p.title = "ProSe direct MTC device / UE key establishment";
+        p.paper = "seeds/004_08a015ae7457536c.txt, sections IV-V";
+        p.schema = &schema();
+        p.roles = roles();
+        p.variants = {{"as-specified", "exactly the paper: no nonce record, no UE identity binding"},
+                      {"hardened",
+                       "MTCs keeps MTCdNonces per MTCd and requires the TLS-authenticated UE to be "
+                       "M2's UEID"}};
+        p.profiles = {{"default", "128-bit random PSKey per MTCd"},
+                      {"weak-key", "PSKey derived from a 6-digit PIN with KBKDF"}};
+        p.modes = {{"basic", "MTCd - UE - MTCs, 4 messages"},
+                   {"extended", "MTCd - GW - UE - MTCs, 6 messages (section IV-C)"}};
+        p.secure_links = {{"UE", "MTCs"}};
+        p.claims = claims();
+        p.provision = provision;
+        return p;
+    }();
+    return s;
+}
+
+}  // namespace mtc::prose

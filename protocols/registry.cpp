@@ -1,0 +1,30 @@
+// The registry of protocols: the only file that names them all. Adding a protocol means
+// adding its spec() here (see docs/adding-a-protocol.md).
+#include "protocols/core/registry.hpp"
+
+#include "protocols/prose/spec.hpp"
+
+namespace mtc {
+
+const std::vector<const ProtocolSpec*>& registered_protocols() {
+    static const std::vector<const ProtocolSpec*> all = {
+        &prose::spec(),
+    };
+    return all;
+}
+
+const ProtocolSpec* find_protocol(std::string_view name) {
+    for (const ProtocolSpec* p : registered_protocols()) {
+        if (p->name == name) return p;
+    }
+    return nullptr;
+}
+
+const ProtocolSpec* find_protocol(std::uint8_t protocol_id) {
+    for (const ProtocolSpec* p : registered_protocols()) {
+        if (p->schema->protocol_id == protocol_id) return p;
+    }
+    return nullptr;
+}
+
+}  // namespace mtc
