@@ -9,10 +9,10 @@ std::vector<Outbound> deliver_frame(Role& role, const Schema& schema, BytesView 
                                     const std::optional<std::string>& authenticated_peer) {
     auto decoded = decode(schema, frame);
     if (!decoded) {
-        // The session id is reported when the header at least was readable, so a reject
-        // can be tied to the run it disturbed.
-        auto header = peek_header(frame);
-        const std::uint64_t session = header ? header->session : 0;
+        // The session id is reported whenever the frame is long enough to hold one and starts
+        // with the magic, so a reject (even of a truncated frame) is tied to the run it disturbed.
+        const bool has_session = frame.size() >= 14 && get_u16(frame, 0) == kFrameMagic;
+        const std::uint64_t session = has_session ? get_u64(frame, 6) : 0;
         role.env().events->reject(session, authenticated_peer.value_or(from),
                                   "decode: " + decoded.error().describe());
         return {};

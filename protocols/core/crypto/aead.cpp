@@ -1,14 +1,14 @@
 #include "protocols/core/crypto/aead.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include <algorithm>
 #include <array>
 #include <climits>
 #include <memory>
 #include <string>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 namespace mtc::crypto {
 
@@ -23,14 +23,20 @@ constexpr std::size_t kNonceLen = 12;
 // CCM with a 12-byte nonce leaves a 3-byte length field: messages up to 2^24 - 1 bytes.
 constexpr std::size_t kCcmMaxLen = (std::size_t{1} << 24) - 1;
 
-bool is_ccm(AeadAlg alg) { return alg == AeadAlg::aes_128_ccm; }
+bool is_ccm(AeadAlg alg) {
+    return alg == AeadAlg::aes_128_ccm;
+}
 
 const char* openssl_name(AeadAlg alg) {
     switch (alg) {
-        case AeadAlg::aes_128_gcm: return "AES-128-GCM";
-        case AeadAlg::chacha20_poly1305: return "ChaCha20-Poly1305";
-        case AeadAlg::aes_128_ccm: return "AES-128-CCM";
-        case AeadAlg::aes_256_gcm: return "AES-256-GCM";
+        case AeadAlg::aes_128_gcm:
+            return "AES-128-GCM";
+        case AeadAlg::chacha20_poly1305:
+            return "ChaCha20-Poly1305";
+        case AeadAlg::aes_128_ccm:
+            return "AES-128-CCM";
+        case AeadAlg::aes_256_gcm:
+            return "AES-256-GCM";
     }
     return nullptr;
 }
@@ -95,8 +101,8 @@ Result<CipherCtxPtr> start(AeadAlg alg, bool encrypt, BytesView key, BytesView n
     params[n++] = OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen);
     if (is_ccm(alg)) {
         // NULL data with a size sets CCM's tag length (M).
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, nullptr,
-                                                        kAeadTagLen);
+        params[n++] =
+            OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, nullptr, kAeadTagLen);
     }
     params[n] = OSSL_PARAM_construct_end();
     if (EVP_CIPHER_CTX_set_params(ctx.get(), params) != 1) {
@@ -129,25 +135,35 @@ std::optional<AeadAlg> aead_from_id(std::uint8_t id) {
 
 std::string_view aead_name(AeadAlg alg) {
     switch (alg) {
-        case AeadAlg::aes_128_gcm: return "aes-128-gcm";
-        case AeadAlg::chacha20_poly1305: return "chacha20-poly1305";
-        case AeadAlg::aes_128_ccm: return "aes-128-ccm";
-        case AeadAlg::aes_256_gcm: return "aes-256-gcm";
+        case AeadAlg::aes_128_gcm:
+            return "aes-128-gcm";
+        case AeadAlg::chacha20_poly1305:
+            return "chacha20-poly1305";
+        case AeadAlg::aes_128_ccm:
+            return "aes-128-ccm";
+        case AeadAlg::aes_256_gcm:
+            return "aes-256-gcm";
     }
     return "unknown";
 }
 
 std::size_t aead_key_len(AeadAlg alg) {
     switch (alg) {
-        case AeadAlg::aes_128_gcm: return 16;
-        case AeadAlg::chacha20_poly1305: return 32;
-        case AeadAlg::aes_128_ccm: return 16;
-        case AeadAlg::aes_256_gcm: return 32;
+        case AeadAlg::aes_128_gcm:
+            return 16;
+        case AeadAlg::chacha20_poly1305:
+            return 32;
+        case AeadAlg::aes_128_ccm:
+            return 16;
+        case AeadAlg::aes_256_gcm:
+            return 32;
     }
     return 0;
 }
 
-std::size_t aead_nonce_len(AeadAlg /*alg*/) { return kNonceLen; }
+std::size_t aead_nonce_len(AeadAlg /*alg*/) {
+    return kNonceLen;
+}
 
 Result<Bytes> aead_seal(AeadAlg alg, BytesView key, BytesView nonce, BytesView aad,
                         BytesView plaintext) {
@@ -167,8 +183,7 @@ Result<Bytes> aead_seal(AeadAlg alg, BytesView key, BytesView nonce, BytesView a
     // GCM and ChaCha20-Poly1305 skip empty updates; CCM must see one (it computes the tag there).
     if (!plaintext.empty() || is_ccm(alg)) {
         if (EVP_CipherUpdate(ctx, nonnull_out(out.data(), scratch), &outl,
-                             nonnull(plaintext.data()),
-                             static_cast<int>(plaintext.size())) != 1 ||
+                             nonnull(plaintext.data()), static_cast<int>(plaintext.size())) != 1 ||
             static_cast<std::size_t>(outl) != plaintext.size()) {
             return make_error("aead: encryption failed");
         }

@@ -1,17 +1,17 @@
 #include "protocols/core/crypto/dl_group.hpp"
 
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-
-#include <cctype>
-#include <cstdio>
-#include <cstdlib>
-#include <string>
-#include <utility>
 
 #include "protocols/core/rng.hpp"
 
@@ -71,8 +71,12 @@ const BIGNUM* zero_bn() {
     return zero;
 }
 
-const BIGNUM* cbn(const BigNum& x) { return static_cast<const BIGNUM*>(x.raw()); }
-BIGNUM* mbn(BigNum& x) { return static_cast<BIGNUM*>(x.raw_mut()); }
+const BIGNUM* cbn(const BigNum& x) {
+    return static_cast<const BIGNUM*>(x.raw());
+}
+BIGNUM* mbn(BigNum& x) {
+    return static_cast<BIGNUM*>(x.raw_mut());
+}
 
 // Rejection-sampling attempts before falling back to a (negligibly biased) wide reduction, so
 // that a degenerate test Rng cannot loop forever. With q's top bit set each attempt succeeds
@@ -87,7 +91,9 @@ struct BigNum::Impl {
     BnPtr bn;
 };
 
-BigNum::BigNum() : impl_(std::make_unique<Impl>()) { impl_->bn.reset(new_bn()); }
+BigNum::BigNum() : impl_(std::make_unique<Impl>()) {
+    impl_->bn.reset(new_bn());
+}
 
 BigNum::BigNum(unsigned long v) : BigNum() {
     if (BN_set_word(impl_->bn.get(), v) != 1) fatal("BN_set_word");
@@ -137,7 +143,9 @@ BigNum& BigNum::operator=(BigNum&& o) noexcept {
 
 BigNum::~BigNum() = default;
 
-const void* BigNum::raw() const { return impl_ ? impl_->bn.get() : zero_bn(); }
+const void* BigNum::raw() const {
+    return impl_ ? impl_->bn.get() : zero_bn();
+}
 
 void* BigNum::raw_mut() {
     if (!impl_) {
@@ -172,17 +180,27 @@ std::string BigNum::to_hex() const {
     return out;
 }
 
-int BigNum::num_bits() const { return BN_num_bits(cbn(*this)); }
-bool BigNum::is_zero() const { return BN_is_zero(cbn(*this)) != 0; }
-bool BigNum::is_one() const { return BN_is_one(cbn(*this)) != 0; }
-int BigNum::compare(const BigNum& other) const { return BN_cmp(cbn(*this), cbn(other)); }
+int BigNum::num_bits() const {
+    return BN_num_bits(cbn(*this));
+}
+bool BigNum::is_zero() const {
+    return BN_is_zero(cbn(*this)) != 0;
+}
+bool BigNum::is_one() const {
+    return BN_is_one(cbn(*this)) != 0;
+}
+int BigNum::compare(const BigNum& other) const {
+    return BN_cmp(cbn(*this), cbn(other));
+}
 
 // ---- groups ----
 
 std::string_view group_name(GroupId id) {
     switch (id) {
-        case GroupId::dh_2048_256: return "dh_2048_256";
-        case GroupId::dh_1024_160: return "dh_1024_160";
+        case GroupId::dh_2048_256:
+            return "dh_2048_256";
+        case GroupId::dh_1024_160:
+            return "dh_1024_160";
     }
     return "unknown";
 }
@@ -269,7 +287,9 @@ BigNum DlGroup::random_scalar(Rng& rng) const {
     return r;
 }
 
-BigNum DlGroup::exp_g(const BigNum& e) const { return exp(g_, e); }
+BigNum DlGroup::exp_g(const BigNum& e) const {
+    return exp(g_, e);
+}
 
 BigNum DlGroup::exp(const BigNum& b, const BigNum& e) const {
     BigNum r;
@@ -342,8 +362,7 @@ Status DlGroup::check_element(const BigNum& y) const {
 }
 
 Status DlGroup::check_scalar(const BigNum& s) const {
-    if (BN_is_zero(cbn(s)) != 0 || BN_is_negative(cbn(s)) != 0 ||
-        BN_cmp(cbn(s), cbn(q_)) >= 0) {
+    if (BN_is_zero(cbn(s)) != 0 || BN_is_negative(cbn(s)) != 0 || BN_cmp(cbn(s), cbn(q_)) >= 0) {
         return make_error("scalar out of range (must satisfy 0 < s < q)");
     }
     return Ok{};

@@ -1,12 +1,12 @@
 #include "protocols/core/crypto/hash.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 namespace mtc::crypto {
 
@@ -75,7 +75,9 @@ bool hmac_run(EVP_MAC_CTX* ctx, BytesView data, Digest& out) {
 
 }  // namespace
 
-Digest sha256(BytesView data) { return sha256({data}); }
+Digest sha256(BytesView data) {
+    return sha256({data});
+}
 
 Digest sha256(std::initializer_list<BytesView> parts) {
     MdCtxPtr ctx(EVP_MD_CTX_new());
@@ -129,8 +131,7 @@ Result<std::array<std::uint8_t, 16>> aes_cmac(BytesView key, BytesView data) {
     }
     std::array<std::uint8_t, 16> out{};
     std::size_t out_len = 0;
-    if (EVP_MAC_final(ctx.get(), out.data(), &out_len, out.size()) != 1 ||
-        out_len != out.size()) {
+    if (EVP_MAC_final(ctx.get(), out.data(), &out_len, out.size()) != 1 || out_len != out.size()) {
         return make_error("aes_cmac: final failed");
     }
     return out;

@@ -1,12 +1,12 @@
 #include "protocols/core/crypto/kdf.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 
 namespace mtc::crypto {
 
@@ -59,9 +59,15 @@ Result<SecretBytes> kbkdf_counter(KbkdfPrf prf, BytesView key, BytesView label, 
         case KbkdfPrf::cmac_aes: {
             char* cipher = nullptr;
             switch (key.size()) {
-                case 16: cipher = aes128; break;
-                case 24: cipher = aes192; break;
-                case 32: cipher = aes256; break;
+                case 16:
+                    cipher = aes128;
+                    break;
+                case 24:
+                    cipher = aes192;
+                    break;
+                case 32:
+                    cipher = aes256;
+                    break;
                 default:
                     return make_error("kbkdf: CMAC key must be 16, 24 or 32 bytes, got " +
                                       std::to_string(key.size()));

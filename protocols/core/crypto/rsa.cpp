@@ -1,14 +1,14 @@
 #include "protocols/core/crypto/rsa.hpp"
 
+#include <climits>
+#include <string>
+
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/pem.h>
-
-#include <climits>
-#include <string>
 
 namespace mtc::crypto {
 
@@ -42,7 +42,9 @@ Error fail(std::string what) {
 }
 
 // Never prompt on a terminal for an encrypted PEM: refuse it.
-int no_password(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return -1; }
+int no_password(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) {
+    return -1;
+}
 
 Result<BioPtr> read_bio(std::string_view pem) {
     if (pem.size() > static_cast<std::size_t>(INT_MAX)) return make_error("rsa: PEM too large");
@@ -137,9 +139,13 @@ Result<RsaKey> RsaKey::from_public_pem(std::string_view pem) {
     return RsaKey(std::move(impl));
 }
 
-bool RsaKey::has_private() const { return impl_ && impl_->has_private; }
+bool RsaKey::has_private() const {
+    return impl_ && impl_->has_private;
+}
 
-int RsaKey::bits() const { return impl_ ? EVP_PKEY_get_bits(impl_->pkey.get()) : 0; }
+int RsaKey::bits() const {
+    return impl_ ? EVP_PKEY_get_bits(impl_->pkey.get()) : 0;
+}
 
 Result<std::string> RsaKey::private_pem() const {
     if (!has_private()) return make_error("rsa: no private key");
@@ -195,8 +201,7 @@ Result<SecretBytes> RsaKey::oaep_decrypt(BytesView ciphertext) const {
         return fail("rsa: OAEP decrypt init failed");
     }
     std::size_t out_len = 0;
-    if (EVP_PKEY_decrypt(ctx.get(), nullptr, &out_len, ciphertext.data(), ciphertext.size()) !=
-        1) {
+    if (EVP_PKEY_decrypt(ctx.get(), nullptr, &out_len, ciphertext.data(), ciphertext.size()) != 1) {
         return fail("rsa: OAEP decrypt failed");
     }
     SecretBytes out(out_len);
