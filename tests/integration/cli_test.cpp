@@ -1,0 +1,131 @@
+// The mtcfuzz binary as a user runs it: exit codes, --help, one-line errors, JSON output,
+// and seeded determinism of the events file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+struct Run {
+    int code = -1;
+    std::string out, err;
+};
+
+Run run(const std::string& args) {
+    const auto dir = std::filesystem::temp_directory_path();
+    const std::string out_path = (dir / ("cli_out_" + std::to_string(::getpid()))).string();
+    const std::string err_path = (dir / ("cli_err_" + std::to_string(::getpid()))).string();
+    const std::string cmd = std::string(MTCFUZZ_BIN) + " " + args + " >" + out_path + " 2>" + err_path;
+    const int status = std::system(cmd.c_str());
+    Run r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream o(out_path), e(err_path);
+    std::stringstream so, se;
+    so << o.rdbuf();
+    se << e.rdbuf();
+    r.out = so.str();
+    r.err = se.str();
+    std::filesystem::remove(out_path);
+    std::filesystem::remove(err_path);
+    return r;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+using ::testing::HasSubstr;
+
+TEST(Cli, HelpExplainsEveryCommand) {
+    auto r = run("--help");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_THAT(r.out, HasSubstr("simulate"));
+    EXPECT_THAT(r.out, HasSubstr("exit codes"));
+    for (const char* cmd : {"simulate", "list"}) {
+        auto h = run(std::string(cmd) + " --help");
+        EXPECT_EQ(h.code, 0) << cmd;
+        EXPECT_THAT(h.out, HasSubstr(std::string("usage: mtcfuzz ") + cmd));
+    }
+    EXPECT_EQ(run("").code, 2);
+}
+
+TEST(Cli, BadInputIsAOneLineErrorWithExitTwo) {
+    for (const char* args : {"frobnicate", "simulate prose --sessions nope", "simulate prose --bogus",
+                             "simulate nosuch", "simulate prose --variant relaxed",
+                             "simulate prose --instances MTCd", "simulate prose --instances Eve=2",
+                             "simulate prose --instances GW=1", "simulate prose --sessions 0",
+                             "simulate prose --mode basic --extended", "simulate"}) {
+        auto r = run(args);
+        EXPECT_EQ(r.code, 2) << args;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+        EXPECT_THAT(r.err, HasSubstr("mtcfuzz")) << args;
+    }
+}
+
+TEST(Cli, SimulateThousandSessionsCommitsOnEveryRole) {
+    auto r = run("simulate prose --sessions 1000 --json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    for (const char* role : {"MTCd", "UE", "MTCs"}) {
+        EXPECT_EQ(j["roles"][role]["commit"], 1000) << role;
+        EXPECT_EQ(j["roles"][role]["reject"], 0) << role;
+    }
+    EXPECT_EQ(j["sessions_key_agreed"], 1000);
+    EXPECT_EQ(j["ok"], true);
+}
+
+TEST(Cli, ExtendedHardenedTextSummary) {
+    auto r = run("simulate prose --sessions 10 --variant hardened --extended");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("hardened, extended mode"));
+    EXPECT_THAT(r.out, HasSubstr("GW"));
+    EXPECT_THAT(r.out, HasSubstr("result: ok"));
+}
+
+TEST(Cli, SameSeedWritesByteIdenticalEvents) {
+    const auto dir = std::filesystem::temp_directory_path();
+    const std::string a = (dir / "mtc_events_a.jsonl").string(), b = (dir / "mtc_events_b.jsonl").string(),
+                      c = (dir / "mtc_events_c.jsonl").string();
+    ASSERT_EQ(run("simulate prose --sessions 100 --seed 11 --events " + a).code, 0);
+    ASSERT_EQ(run("simulate prose --sessions 100 --seed 11 --events " + b).code, 0);
+    ASSERT_EQ(run("simulate prose --sessions 100 --seed 12 --events " + c).code, 0);
+    const std::string ea = slurp(a);
+    // begin, accept and commit on each of MTCd, UE and MTCs: 9 events per session
+    EXPECT_EQ(std::count(ea.begin(), ea.end(), '\n'), 100 * 9);
+    EXPECT_EQ(ea, slurp(b));
+    EXPECT_NE(ea, slurp(c));
+    std::istringstream lines(ea);
+    std::string line;
+    while (std::getline(lines, line)) {
+        auto j = nlohmann::json::parse(line);
+        for (const char* k : {"ts", "protocol", "variant", "role", "instance", "session", "kind", "peer",
+                              "params", "key_fp", "reason"}) {
+            EXPECT_TRUE(j.contains(k)) << k;
+        }
+    }
+    for (const auto& p : {a, b, c}) std::filesystem::remove(p);
+}
+
+TEST(Cli, ListShowsProtocolsAndClaims) {
+    auto r = run("list --json");
+    ASSERT_EQ(r.code, 0);
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_FALSE(j.empty());
+    EXPECT_EQ(j[0]["name"], "prose");
+    bool found = false;
+    for (const auto& c : j[0]["claims"]) found = found || c["id"] == "injective:MTCd->MTCs";
+    EXPECT_TRUE(found);
+}
+
+}  // namespace
