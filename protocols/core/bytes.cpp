@@ -51,18 +51,6 @@ bool equal_ct(BytesView a, BytesView b) noexcept {
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-void put_u16(Bytes& out, std::uint16_t v) {
-    out.push_back(static_cast<std::uint8_t>(v >> 8));
-    out.push_back(static_cast<std::uint8_t>(v));
-}
-void put_u32(Bytes& out, std::uint32_t v) {
-    put_u16(out, static_cast<std::uint16_t>(v >> 16));
-    put_u16(out, static_cast<std::uint16_t>(v));
-}
-void put_u64(Bytes& out, std::uint64_t v) {
-    put_u32(out, static_cast<std::uint32_t>(v >> 32));
-    put_u32(out, static_cast<std::uint32_t>(v));
-}
 std::uint16_t get_u16(BytesView in, std::size_t at) {
     return static_cast<std::uint16_t>((in[at] << 8) | in[at + 1]);
 }
@@ -75,6 +63,9 @@ std::uint64_t get_u64(BytesView in, std::size_t at) {
 
 Bytes encode_list(std::initializer_list<BytesView> items) {
     Bytes out;
+    std::size_t total = 0;
+    for (BytesView item : items) total += 2 + item.size();
+    out.reserve(total);
     for (BytesView item : items) {
         // Callers pass protocol fields, whose schemas bound them far below 64 KiB.
         if (item.size() > 0xffff) throw std::length_error("encode_list: item over 65535 bytes");

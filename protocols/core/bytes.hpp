@@ -56,9 +56,18 @@ std::optional<Bytes> from_hex(std::string_view hex);
 bool equal_ct(BytesView a, BytesView b) noexcept;
 
 // Big-endian integer helpers used by the wire codec and MIC encodings.
-void put_u16(Bytes& out, std::uint16_t v);
-void put_u32(Bytes& out, std::uint32_t v);
-void put_u64(Bytes& out, std::uint64_t v);
+inline void put_u16(Bytes& out, std::uint16_t v) {
+    const std::uint8_t b[2] = {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+    out.insert(out.end(), b, b + 2);
+}
+inline void put_u32(Bytes& out, std::uint32_t v) {
+    put_u16(out, static_cast<std::uint16_t>(v >> 16));
+    put_u16(out, static_cast<std::uint16_t>(v));
+}
+inline void put_u64(Bytes& out, std::uint64_t v) {
+    put_u32(out, static_cast<std::uint32_t>(v >> 32));
+    put_u32(out, static_cast<std::uint32_t>(v));
+}
 std::uint16_t get_u16(BytesView in, std::size_t at);
 std::uint32_t get_u32(BytesView in, std::size_t at);
 std::uint64_t get_u64(BytesView in, std::size_t at);

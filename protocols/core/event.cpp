@@ -66,11 +66,21 @@ std::string to_json_line(const Event& e) {
     return "{\"ts\":" + format_ts(e.ts_us) + "," + body.substr(1);
 }
 
+KeyFingerprinter::KeyFingerprinter(SecretBytes salt) : mac_(std::make_unique<crypto::HmacSha256>()) {
+    mac_->set_key(view(salt));
+}
+
+KeyFingerprinter::~KeyFingerprinter() = default;
+
 std::string KeyFingerprinter::fingerprint(BytesView key) const {
-    Bytes in = to_bytes("mtcfuzz-key-fp");
+    static constexpr std::string_view kLabel = "mtcfuzz-key-fp";
+    SecretBytes in(kLabel.begin(), kLabel.end());
     in.insert(in.end(), key.begin(), key.end());
-    const auto mac = crypto::hmac_sha256(view(salt_), in);
-    secure_wipe(in.data(), in.size());
+    crypto::Digest mac{};
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        mac = mac_->mac(view(in));
+    }
     return to_hex(BytesView(mac.data(), 16));
 }
 

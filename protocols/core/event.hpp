@@ -18,6 +18,9 @@
 
 namespace mtc {
 
+namespace crypto {
+class HmacSha256;
+}
 class Clock;
 
 enum class EventKind : std::uint8_t { begin, accept, commit, reject, error, crash };
@@ -45,11 +48,18 @@ std::string to_json_line(const Event& e);
 // hex. The salt is per run; without it a fingerprint says nothing about the key.
 class KeyFingerprinter {
 public:
-    explicit KeyFingerprinter(SecretBytes salt) : salt_(std::move(salt)) {}
+    explicit KeyFingerprinter(SecretBytes salt);
+    ~KeyFingerprinter();
+    KeyFingerprinter(const KeyFingerprinter&) = delete;
+    KeyFingerprinter& operator=(const KeyFingerprinter&) = delete;
+    // Thread-safe.
     [[nodiscard]] std::string fingerprint(BytesView key) const;
 
 private:
-    SecretBytes salt_;
+    // The salt-keyed HMAC context is set up once: re-keying per commit cost as much as the
+    // handshake's own MICs.
+    mutable std::mutex mu_;
+    std::unique_ptr<crypto::HmacSha256> mac_;
 };
 
 class EventSink {

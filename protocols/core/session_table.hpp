@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <utility>
 
@@ -65,7 +66,7 @@ private:
     }
 
     std::size_t capacity_;
-    std::map<std::uint64_t, State> map_;
+    std::unordered_map<std::uint64_t, State> map_;
     std::deque<std::uint64_t> order_;
 };
 
