@@ -8,10 +8,10 @@
 // 3 random draws (session id, MTCdNonce, MTCsNonce), MTCdMIC computed (MTCd) and verified
 // (MTCs), MTCsMIC computed (MTCs) and verified (MTCd), DMKey derived twice (MTCs, MTCd), on
 // inputs of the same sizes.
-#include <benchmark/benchmark.h>
-
 #include <cstdio>
 #include <map>
+
+#include <benchmark/benchmark.h>
 
 #include "protocols/core/clock.hpp"
 #include "protocols/core/crypto/hash.hpp"
@@ -49,7 +49,8 @@ void BM_ProseHandshake(benchmark::State& state) {
         net.run();
     }
     // 9 events per honest handshake: anything else means the bench measured a failure.
-    if (sink.n != 9 * static_cast<std::size_t>(state.iterations())) state.SkipWithError("handshakes did not all complete");
+    if (sink.n != 9 * static_cast<std::size_t>(state.iterations()))
+        state.SkipWithError("handshakes did not all complete");
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ProseHandshake);
@@ -59,7 +60,8 @@ void BM_ProseCryptoOnly(benchmark::State& state) {
     const SecretBytes psk = rng.secret_bytes(prose::kPSKeyLen);
     // MIC and KDF inputs of an honest run (ids "mtcd-0", "mtcs-0", "ue-0", 16-byte nonces,
     // MTCdInfo {1}, {1,2}; MTCsInfo {1}, "usage=d2d", 8-byte expiry).
-    const Bytes nonce(16, 0xaa), id_d = to_bytes("mtcd-0"), id_s = to_bytes("mtcs-0"), id_u = to_bytes("ue-0");
+    const Bytes nonce(16, 0xaa), id_d = to_bytes("mtcd-0"), id_s = to_bytes("mtcs-0"),
+                                 id_u = to_bytes("ue-0");
     const Bytes dinfo = encode_list({Bytes{1}, Bytes{1, 2}, {}, {}});
     const Bytes sinfo = encode_list({Bytes{1}, to_bytes("usage=d2d"), Bytes(8, 0)});
     const Bytes mtcd_in = encode_list({id_d, id_s, id_u, nonce, dinfo});
@@ -75,8 +77,8 @@ void BM_ProseCryptoOnly(benchmark::State& state) {
         for (int i = 0; i < 2; ++i) {
             benchmark::DoNotOptimize(crypto::hmac_sha256(view(psk), mtcd_in));
             benchmark::DoNotOptimize(crypto::hmac_sha256(view(psk), mtcs_in));
-            benchmark::DoNotOptimize(
-                crypto::kbkdf_counter(crypto::KbkdfPrf::hmac_sha256, view(psk), view(label), kdf_ctx, 32));
+            benchmark::DoNotOptimize(crypto::kbkdf_counter(crypto::KbkdfPrf::hmac_sha256, view(psk),
+                                                           view(label), kdf_ctx, 32));
         }
     }
     state.SetItemsProcessed(state.iterations());
@@ -107,11 +109,12 @@ int main(int argc, char** argv) {
     const auto hs = reporter.cpu_ns.find("BM_ProseHandshake");
     const auto cr = reporter.cpu_ns.find("BM_ProseCryptoOnly");
     if (hs != reporter.cpu_ns.end() && cr != reporter.cpu_ns.end() && cr->second > 0) {
-        std::printf("\nProSe in process: %.0f handshakes/s; crypto alone %.0f/s\n"
-                    "crypto share of a handshake: %.2f; framework (codec, roles, events) adds %.0f%% "
-                    "on top of the crypto (goal: under 20%%)\n",
-                    1e9 / hs->second, 1e9 / cr->second, cr->second / hs->second,
-                    100.0 * (hs->second / cr->second - 1.0));
+        std::printf(
+            "\nProSe in process: %.0f handshakes/s; crypto alone %.0f/s\n"
+            "crypto share of a handshake: %.2f; framework (codec, roles, events) adds %.0f%% "
+            "on top of the crypto (goal: under 20%%)\n",
+            1e9 / hs->second, 1e9 / cr->second, cr->second / hs->second,
+            100.0 * (hs->second / cr->second - 1.0));
     }
     benchmark::Shutdown();
     return 0;

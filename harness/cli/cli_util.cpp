@@ -13,7 +13,8 @@ int usage_error(const std::string& cmd, const std::string& reason) {
 }
 
 std::optional<po::variables_map> parse(const std::string& cmd, const std::string& usage,
-                                       const std::string& about, const po::options_description& opts,
+                                       const std::string& about,
+                                       const po::options_description& opts,
                                        const po::positional_options_description& positional,
                                        const std::vector<std::string>& args, int& exit_code) {
     po::options_description all;
@@ -23,7 +24,9 @@ std::optional<po::variables_map> parse(const std::string& cmd, const std::string
     try {
         po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
         if (vm.count("help") != 0) {
-            std::cout << "usage: mtcfuzz " << cmd << " " << usage << "\n\n" << about << "\n\n" << all << "\n";
+            std::cout << "usage: mtcfuzz " << cmd << " " << usage << "\n\n"
+                      << about << "\n\n"
+                      << all << "\n";
             exit_code = kOk;
             return std::nullopt;
         }

@@ -1,12 +1,12 @@
 // Shared command-line plumbing: exit codes, option parsing with one-line errors, atomic writes.
 #pragma once
 
-#include <boost/program_options.hpp>
-
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/program_options.hpp>
 
 namespace mtc::cli {
 
@@ -27,7 +27,8 @@ const std::vector<Command>& commands();
 // `exit_code`; on a bad option prints "mtcfuzz CMD: <reason>" plus a hint and returns kUsage.
 // Returns the parsed map only when the command should run.
 std::optional<po::variables_map> parse(const std::string& cmd, const std::string& usage,
-                                       const std::string& about, const po::options_description& opts,
+                                       const std::string& about,
+                                       const po::options_description& opts,
                                        const po::positional_options_description& positional,
                                        const std::vector<std::string>& args, int& exit_code);
 

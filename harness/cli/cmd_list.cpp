@@ -1,7 +1,7 @@
 // mtcfuzz list: what the registry holds.
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/cli/cli_util.hpp"
 #include "protocols/core/registry.hpp"
@@ -12,10 +12,11 @@ int cmd_list(const std::vector<std::string>& args) {
     po::options_description opts("options");
     opts.add_options()("json", po::bool_switch(), "print as JSON");
     int code = kOk;
-    auto vm = parse("list", "[--json]",
-                    "Lists every registered protocol with its roles, variants, key profiles, modes\n"
-                    "and the claims its paper makes (as checkable claim ids).",
-                    opts, {}, args, code);
+    auto vm =
+        parse("list", "[--json]",
+              "Lists every registered protocol with its roles, variants, key profiles, modes\n"
+              "and the claims its paper makes (as checkable claim ids).",
+              opts, {}, args, code);
     if (!vm) return code;
     nlohmann::ordered_json j = nlohmann::ordered_json::array();
     for (const ProtocolSpec* p : registered_protocols()) {
@@ -24,11 +25,18 @@ int cmd_list(const std::vector<std::string>& args) {
         pj["id"] = p->schema->protocol_id;
         pj["title"] = p->title;
         pj["paper"] = p->paper;
-        for (const auto& r : p->roles) pj["roles"].push_back({{"name", r.name}, {"initiator", r.initiator}, {"description", r.description}});
-        for (const auto& v : p->variants) pj["variants"].push_back({{"name", v.name}, {"description", v.description}});
-        for (const auto& v : p->profiles) pj["profiles"].push_back({{"name", v.name}, {"description", v.description}});
-        for (const auto& v : p->modes) pj["modes"].push_back({{"name", v.name}, {"description", v.description}});
-        for (const auto& c : p->claims) pj["claims"].push_back({{"id", c.id}, {"statement", c.statement}, {"paper_claim", c.paper_claim}});
+        for (const auto& r : p->roles)
+            pj["roles"].push_back(
+                {{"name", r.name}, {"initiator", r.initiator}, {"description", r.description}});
+        for (const auto& v : p->variants)
+            pj["variants"].push_back({{"name", v.name}, {"description", v.description}});
+        for (const auto& v : p->profiles)
+            pj["profiles"].push_back({{"name", v.name}, {"description", v.description}});
+        for (const auto& v : p->modes)
+            pj["modes"].push_back({{"name", v.name}, {"description", v.description}});
+        for (const auto& c : p->claims)
+            pj["claims"].push_back(
+                {{"id", c.id}, {"statement", c.statement}, {"paper_claim", c.paper_claim}});
         for (const auto& m : p->schema->messages) pj["messages"].push_back(m.name);
         j.push_back(pj);
     }
@@ -50,7 +58,8 @@ int cmd_list(const std::vector<std::string>& args) {
         for (const auto& m : pj["messages"]) std::cout << " " << m.get<std::string>();
         std::cout << "\n  claims:\n";
         for (const auto& c : pj["claims"]) {
-            std::cout << "    " << c["id"].get<std::string>() << ": " << c["statement"].get<std::string>() << "\n";
+            std::cout << "    " << c["id"].get<std::string>() << ": "
+                      << c["statement"].get<std::string>() << "\n";
         }
     }
     return kOk;

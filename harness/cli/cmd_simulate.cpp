@@ -1,10 +1,10 @@
 // mtcfuzz simulate: honest sessions over the perfect in-process network.
-#include <nlohmann/json.hpp>
-
 #include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/cli/cli_util.hpp"
 #include "protocols/core/registry.hpp"
@@ -25,7 +25,8 @@ std::string protocol_names() {
     return s;
 }
 
-void print_text(const ProtocolSpec& spec, const SimulationOptions& o, const SimulationResult& r, bool ok) {
+void print_text(const ProtocolSpec& spec, const SimulationOptions& o, const SimulationResult& r,
+                bool ok) {
     std::printf("%s (%s, %s mode, %s profile): %zu sessions in %.3f s (%.0f sessions/s)\n",
                 spec.name.c_str(), o.deployment.variant.c_str(), o.deployment.mode.c_str(),
                 o.deployment.profile.c_str(), r.sessions_started, r.wall_s,
@@ -44,7 +45,8 @@ void print_text(const ProtocolSpec& spec, const SimulationOptions& o, const Simu
     }
     std::printf("key agreement: %zu of %zu sessions committed one key fingerprint on every role",
                 r.sessions_key_agreed, r.sessions_started);
-    if (r.sessions_key_mismatch != 0) std::printf(" (%zu with different keys)", r.sessions_key_mismatch);
+    if (r.sessions_key_mismatch != 0)
+        std::printf(" (%zu with different keys)", r.sessions_key_mismatch);
     std::printf("\nresult: %s\n", ok ? "ok, every session committed on every role"
                                      : "FAILED, some sessions did not commit on every role");
 }
@@ -64,8 +66,12 @@ nlohmann::ordered_json to_json(const ProtocolSpec& spec, const SimulationOptions
     j["ok"] = ok;
     j["roles"] = nlohmann::ordered_json::object();
     for (const auto& [name, s] : r.roles) {
-        j["roles"][name] = {{"instances", s.instances}, {"begin", s.begins},   {"accept", s.accepts},
-                            {"commit", s.commits},      {"reject", s.rejects}, {"error", s.errors},
+        j["roles"][name] = {{"instances", s.instances},
+                            {"begin", s.begins},
+                            {"accept", s.accepts},
+                            {"commit", s.commits},
+                            {"reject", s.rejects},
+                            {"error", s.errors},
                             {"reject_reasons", s.reject_reasons}};
     }
     return j;
@@ -79,31 +85,37 @@ int cmd_simulate(const std::vector<std::string>& args) {
     std::size_t sessions = 1;
     std::uint64_t seed = 0;
     std::vector<std::string> instances;
-    opts.add_options()
-        ("protocol", po::value(&protocol), "protocol to run (" "see 'mtcfuzz list')")
-        ("sessions,n", po::value(&sessions)->default_value(1), "number of honest sessions")
-        ("variant", po::value(&variant), "as-specified (default) or hardened")
-        ("profile", po::value(&profile), "key profile, e.g. default or weak-key")
-        ("mode", po::value(&mode), "protocol mode, e.g. basic or extended")
-        ("extended", po::bool_switch(), "shorthand for --mode extended")
-        ("instances", po::value(&instances)->composing(), "ROLE=N instances of a role (repeatable)")
-        ("seed", po::value(&seed), "seed every random value and the clock: same seed, same events")
-        ("events", po::value(&events_path), "write every event as JSON Lines to FILE ('-': stdout)")
-        ("json", po::bool_switch(), "print the summary as JSON");
+    opts.add_options()("protocol", po::value(&protocol),
+                       "protocol to run ("
+                       "see 'mtcfuzz list')")("sessions,n", po::value(&sessions)->default_value(1),
+                                              "number of honest sessions")(
+        "variant", po::value(&variant), "as-specified (default) or hardened")(
+        "profile", po::value(&profile), "key profile, e.g. default or weak-key")(
+        "mode", po::value(&mode), "protocol mode, e.g. basic or extended")(
+        "extended", po::bool_switch(), "shorthand for --mode extended")(
+        "instances", po::value(&instances)->composing(), "ROLE=N instances of a role (repeatable)")(
+        "seed", po::value(&seed), "seed every random value and the clock: same seed, same events")(
+        "events", po::value(&events_path), "write every event as JSON Lines to FILE ('-': stdout)")(
+        "json", po::bool_switch(), "print the summary as JSON");
     po::positional_options_description pos;
     pos.add("protocol", 1);
     int code = kOk;
-    auto vm = parse("simulate", "PROTOCOL [options]",
-                    "Runs N honest sessions of PROTOCOL over a perfect in-process network (frames are\n"
-                    "encoded and decoded as on the wire; links the paper assumes secure carry the\n"
-                    "sender's identity) and prints what every role did. Protocols: " + protocol_names() + ".\n"
-                    "Exit 0 when every session committed on every role with one key, 3 otherwise.",
-                    opts, pos, args, code);
+    auto vm =
+        parse("simulate", "PROTOCOL [options]",
+              "Runs N honest sessions of PROTOCOL over a perfect in-process network (frames are\n"
+              "encoded and decoded as on the wire; links the paper assumes secure carry the\n"
+              "sender's identity) and prints what every role did. Protocols: " +
+                  protocol_names() +
+                  ".\n"
+                  "Exit 0 when every session committed on every role with one key, 3 otherwise.",
+              opts, pos, args, code);
     if (!vm) return code;
-    if (protocol.empty()) return usage_error("simulate", "missing PROTOCOL (one of: " + protocol_names() + ")");
+    if (protocol.empty())
+        return usage_error("simulate", "missing PROTOCOL (one of: " + protocol_names() + ")");
     const ProtocolSpec* spec = find_protocol(protocol);
     if (spec == nullptr) {
-        return usage_error("simulate", "unknown protocol '" + protocol + "' (one of: " + protocol_names() + ")");
+        return usage_error(
+            "simulate", "unknown protocol '" + protocol + "' (one of: " + protocol_names() + ")");
     }
     SimulationOptions o;
     o.sessions = sessions;
@@ -111,28 +123,37 @@ int cmd_simulate(const std::vector<std::string>& args) {
     o.deployment.profile = profile.empty() ? spec->profiles.front().name : profile;
     o.deployment.mode = mode.empty() ? spec->modes.front().name : mode;
     if ((*vm)["extended"].as<bool>()) {
-        if (!mode.empty() && mode != "extended") return usage_error("simulate", "--extended conflicts with --mode " + mode);
+        if (!mode.empty() && mode != "extended")
+            return usage_error("simulate", "--extended conflicts with --mode " + mode);
         o.deployment.mode = "extended";
     }
     if (!spec->has_variant(o.deployment.variant)) {
-        return usage_error("simulate", "unknown variant '" + o.deployment.variant + "' for " + protocol + " (one of: " + names(spec->variants) + ")");
+        return usage_error("simulate", "unknown variant '" + o.deployment.variant + "' for " +
+                                           protocol + " (one of: " + names(spec->variants) + ")");
     }
     if (!spec->has_profile(o.deployment.profile)) {
-        return usage_error("simulate", "unknown profile '" + o.deployment.profile + "' for " + protocol + " (one of: " + names(spec->profiles) + ")");
+        return usage_error("simulate", "unknown profile '" + o.deployment.profile + "' for " +
+                                           protocol + " (one of: " + names(spec->profiles) + ")");
     }
     if (!spec->has_mode(o.deployment.mode)) {
-        return usage_error("simulate", "unknown mode '" + o.deployment.mode + "' for " + protocol + " (one of: " + names(spec->modes) + ")");
+        return usage_error("simulate", "unknown mode '" + o.deployment.mode + "' for " + protocol +
+                                           " (one of: " + names(spec->modes) + ")");
     }
-    if (sessions == 0 || sessions > 100'000'000) return usage_error("simulate", "--sessions must be between 1 and 100000000");
+    if (sessions == 0 || sessions > 100'000'000)
+        return usage_error("simulate", "--sessions must be between 1 and 100000000");
     for (const auto& spec_str : instances) {
         const auto eq = spec_str.find('=');
-        if (eq == std::string::npos || eq == 0) return usage_error("simulate", "--instances wants ROLE=N, got '" + spec_str + "'");
+        if (eq == std::string::npos || eq == 0)
+            return usage_error("simulate", "--instances wants ROLE=N, got '" + spec_str + "'");
         const std::string role = spec_str.substr(0, eq);
         int n = 0;
         const std::string num = spec_str.substr(eq + 1);
         const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-        if (ec != std::errc() || end != num.data() + num.size()) return usage_error("simulate", "--instances " + spec_str + ": N is not a number");
-        if (spec->role(role) == nullptr) return usage_error("simulate", "--instances: " + protocol + " has no role '" + role + "'");
+        if (ec != std::errc() || end != num.data() + num.size())
+            return usage_error("simulate", "--instances " + spec_str + ": N is not a number");
+        if (spec->role(role) == nullptr)
+            return usage_error("simulate",
+                               "--instances: " + protocol + " has no role '" + role + "'");
         o.deployment.instances[role] = n;
     }
     if (vm->count("seed") != 0) o.seed = seed;

@@ -8,8 +8,10 @@ int cmd_list(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
-        {"simulate", "run honest sessions of a protocol in process and summarise them", cmd_simulate},
-        {"list", "list registered protocols, roles, variants, profiles, modes and claims", cmd_list},
+        {"simulate", "run honest sessions of a protocol in process and summarise them",
+         cmd_simulate},
+        {"list", "list registered protocols, roles, variants, profiles, modes and claims",
+         cmd_list},
     };
     return all;
 }

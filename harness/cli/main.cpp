@@ -12,11 +12,13 @@ void print_help() {
                  "Security fuzzing and attack emulation for machine-type-communication\n"
                  "authentication protocols. Every command takes --help.\n\ncommands:\n";
     for (const auto& c : mtc::cli::commands()) {
-        std::cout << "  " << c.name << std::string(12 - std::min<std::size_t>(c.name.size(), 11), ' ')
-                  << c.summary << "\n";
+        std::cout << "  " << c.name
+                  << std::string(12 - std::min<std::size_t>(c.name.size(), 11), ' ') << c.summary
+                  << "\n";
     }
-    std::cout << "\nexit codes: 0 ok, 1 a claim is violated, 2 bad input or usage, 3 the run failed\n"
-                 "example: mtcfuzz simulate prose --sessions 1000 --seed 7\n";
+    std::cout
+        << "\nexit codes: 0 ok, 1 a claim is violated, 2 bad input or usage, 3 the run failed\n"
+           "example: mtcfuzz simulate prose --sessions 1000 --seed 7\n";
 }
 
 }  // namespace

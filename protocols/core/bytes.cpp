@@ -1,8 +1,8 @@
 #include "protocols/core/bytes.hpp"
 
-#include <openssl/crypto.h>
-
 #include <stdexcept>
+
+#include <openssl/crypto.h>
 
 namespace mtc {
 

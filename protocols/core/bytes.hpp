@@ -24,7 +24,9 @@ struct WipingAllocator {
     T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
     void deallocate(T* p, std::size_t n) noexcept;
     template <typename U>
-    bool operator==(const WipingAllocator<U>& /*unused*/) const { return true; }
+    bool operator==(const WipingAllocator<U>& /*unused*/) const {
+        return true;
+    }
 };
 
 void secure_wipe(void* p, std::size_t n) noexcept;
@@ -37,15 +39,27 @@ void WipingAllocator<T>::deallocate(T* p, std::size_t n) noexcept {
 
 using SecretBytes = std::vector<std::uint8_t, WipingAllocator<std::uint8_t>>;
 
-inline BytesView view(const Bytes& b) { return {b.data(), b.size()}; }
-inline BytesView view(const SecretBytes& b) { return {b.data(), b.size()}; }
+inline BytesView view(const Bytes& b) {
+    return {b.data(), b.size()};
+}
+inline BytesView view(const SecretBytes& b) {
+    return {b.data(), b.size()};
+}
 inline BytesView view(std::string_view s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
-inline Bytes to_bytes(BytesView v) { return {v.begin(), v.end()}; }
-inline Bytes to_bytes(std::string_view s) { return {s.begin(), s.end()}; }
-inline SecretBytes to_secret(BytesView v) { return {v.begin(), v.end()}; }
-inline std::string to_string(BytesView v) { return {v.begin(), v.end()}; }
+inline Bytes to_bytes(BytesView v) {
+    return {v.begin(), v.end()};
+}
+inline Bytes to_bytes(std::string_view s) {
+    return {s.begin(), s.end()};
+}
+inline SecretBytes to_secret(BytesView v) {
+    return {v.begin(), v.end()};
+}
+inline std::string to_string(BytesView v) {
+    return {v.begin(), v.end()};
+}
 
 std::string to_hex(BytesView v);
 // Printable ASCII as is, anything else as "0x" + hex: for identities in events and logs.

@@ -1,8 +1,8 @@
 #include "protocols/core/event.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+
+#include <nlohmann/json.hpp>
 
 #include "protocols/core/clock.hpp"
 #include "protocols/core/crypto/hash.hpp"
@@ -11,12 +11,18 @@ namespace mtc {
 
 std::string_view to_string(EventKind k) {
     switch (k) {
-        case EventKind::begin: return "begin";
-        case EventKind::accept: return "accept";
-        case EventKind::commit: return "commit";
-        case EventKind::reject: return "reject";
-        case EventKind::error: return "error";
-        case EventKind::crash: return "crash";
+        case EventKind::begin:
+            return "begin";
+        case EventKind::accept:
+            return "accept";
+        case EventKind::commit:
+            return "commit";
+        case EventKind::reject:
+            return "reject";
+        case EventKind::error:
+            return "error";
+        case EventKind::crash:
+            return "crash";
     }
     return "unknown";
 }
@@ -32,7 +38,8 @@ std::optional<EventKind> event_kind_from_string(std::string_view s) {
 static std::string format_ts(std::int64_t us) {
     // Seconds with exactly six decimals, built from integers so output is byte-stable.
     const bool neg = us < 0;
-    const std::uint64_t a = neg ? static_cast<std::uint64_t>(-(us + 1)) + 1 : static_cast<std::uint64_t>(us);
+    const std::uint64_t a =
+        neg ? static_cast<std::uint64_t>(-(us + 1)) + 1 : static_cast<std::uint64_t>(us);
     char buf[40];
     std::snprintf(buf, sizeof buf, "%s%llu.%06llu", neg ? "-" : "",
                   static_cast<unsigned long long>(a / 1'000'000),
@@ -61,12 +68,14 @@ std::string to_json_line(const Event& e) {
     j["key_fp"] = e.key_fp ? nlohmann::ordered_json(*e.key_fp) : nlohmann::ordered_json(nullptr);
     j["reason"] = e.reason ? nlohmann::ordered_json(*e.reason) : nlohmann::ordered_json(nullptr);
     // Replace invalid UTF-8 rather than throw: reasons may quote attacker-chosen bytes.
-    const std::string body = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    const std::string body =
+        j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     // ts is spliced in as a fixed-point literal: a double would not keep microseconds exactly.
     return "{\"ts\":" + format_ts(e.ts_us) + "," + body.substr(1);
 }
 
-KeyFingerprinter::KeyFingerprinter(SecretBytes salt) : mac_(std::make_unique<crypto::HmacSha256>()) {
+KeyFingerprinter::KeyFingerprinter(SecretBytes salt)
+    : mac_(std::make_unique<crypto::HmacSha256>()) {
     mac_->set_key(view(salt));
 }
 

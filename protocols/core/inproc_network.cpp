@@ -44,8 +44,9 @@ void InProcNetwork::send(const std::string& from_instance, std::vector<Outbound>
         auto bytes = encode(*spec_.schema, o.msg);
         if (!bytes) {
             // A role built a message its own schema rejects: a bug in the role, reported.
-            roles_.at(from_instance)->env().events->error(o.msg.session,
-                                                         "encode: " + bytes.error().describe());
+            roles_.at(from_instance)
+                ->env()
+                .events->error(o.msg.session, "encode: " + bytes.error().describe());
             continue;
         }
         Frame f{from_instance, o.to, std::move(bytes).value(), false};
@@ -67,7 +68,9 @@ void InProcNetwork::start(const std::string& instance) {
     send(instance, r->start());
 }
 
-void InProcNetwork::inject(Frame frame) { queue_.push_back(std::move(frame)); }
+void InProcNetwork::inject(Frame frame) {
+    queue_.push_back(std::move(frame));
+}
 
 std::size_t InProcNetwork::run(std::size_t max_frames) {
     std::size_t delivered = 0;

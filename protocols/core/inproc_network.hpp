@@ -65,9 +65,9 @@ private:
 
     const ProtocolSpec& spec_;
     InProcConfig config_;
-    std::map<std::string, std::unique_ptr<Role>> roles_;      // by instance name
-    std::map<std::string, std::string> role_of_;              // instance -> role name
-    std::map<std::string, std::string> identity_of_;          // instance -> identity
+    std::map<std::string, std::unique_ptr<Role>> roles_;  // by instance name
+    std::map<std::string, std::string> role_of_;          // instance -> role name
+    std::map<std::string, std::string> identity_of_;      // instance -> identity
     std::deque<Frame> queue_;
     Hook hook_;
 };

@@ -2,13 +2,15 @@
 
 namespace mtc {
 
-Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec, const Deployment& deployment,
+Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec,
+                                               const Deployment& deployment,
                                                const InstancePlan& plan, const RoleRuntime& runtime,
                                                const AddressOf& address_of) {
     const RoleSpec* rs = spec.role(plan.role);
     if (rs == nullptr) return make_error(spec.name + ": no role named '" + plan.role + "'");
     if (runtime.clock == nullptr || runtime.sink == nullptr || runtime.fingerprinter == nullptr) {
-        return make_error("instantiate_role: runtime needs a clock, an event sink and a fingerprinter");
+        return make_error(
+            "instantiate_role: runtime needs a clock, an event sink and a fingerprinter");
     }
     Env env;
     env.variant = deployment.options.variant;
@@ -16,13 +18,15 @@ Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec, const D
     env.mode = deployment.options.mode;
     env.rng = make_rng(runtime.seed, "role:" + plan.instance);
     env.clock = runtime.clock;
-    env.events = std::make_unique<EventEmitter>(spec.name, env.variant, plan.role, plan.instance,
-                                                *runtime.clock, *runtime.sink, *runtime.fingerprinter);
+    env.events =
+        std::make_unique<EventEmitter>(spec.name, env.variant, plan.role, plan.instance,
+                                       *runtime.clock, *runtime.sink, *runtime.fingerprinter);
     env.creds = plan.creds;
     for (const auto& [logical, target] : plan.peers) {
         const InstancePlan* peer = deployment.find(target);
         if (peer == nullptr) {
-            return make_error(plan.instance + ": peer '" + logical + "' names unknown instance " + target);
+            return make_error(plan.instance + ": peer '" + logical + "' names unknown instance " +
+                              target);
         }
         env.peers[logical] = Peer{peer->creds.identity, address_of(target)};
     }

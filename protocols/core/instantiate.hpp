@@ -22,7 +22,8 @@ struct RoleRuntime {
 
 using AddressOf = std::function<Address(const std::string& instance)>;
 
-Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec, const Deployment& deployment,
+Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec,
+                                               const Deployment& deployment,
                                                const InstancePlan& plan, const RoleRuntime& runtime,
                                                const AddressOf& address_of);
 

@@ -1,9 +1,9 @@
 #include "protocols/core/rng.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <stdexcept>
+
+#include <openssl/rand.h>
 
 #include "protocols/core/crypto/hash.hpp"
 
@@ -81,7 +81,8 @@ void SeededRng::fill(std::span<std::uint8_t> out) {
     update({});
 }
 
-std::unique_ptr<Rng> make_rng(const std::optional<std::uint64_t>& seed, std::string_view component) {
+std::unique_ptr<Rng> make_rng(const std::optional<std::uint64_t>& seed,
+                              std::string_view component) {
     if (seed) return std::make_unique<SeededRng>(*seed, component);
     return std::make_unique<OsRng>();
 }

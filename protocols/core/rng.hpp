@@ -2,8 +2,8 @@
 // values only through an Rng, so a seed makes a whole run reproducible.
 #pragma once
 
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>

@@ -42,8 +42,8 @@ struct Outbound {
 // Long-term material of one role instance, as provisioning creates it.
 struct Credentials {
     std::string identity;
-    std::map<std::string, SecretBytes> secrets;   // e.g. "PSKey:mtcd-0"
-    std::map<std::string, std::string> attrs;     // public facts, e.g. "MTCsID"
+    std::map<std::string, SecretBytes> secrets;  // e.g. "PSKey:mtcd-0"
+    std::map<std::string, std::string> attrs;    // public facts, e.g. "MTCsID"
 };
 
 // Everything a role may read: randomness, time, its keys, its peers, its options. Nothing else.
@@ -55,8 +55,8 @@ struct Env {
     const Clock* clock = nullptr;
     std::unique_ptr<EventEmitter> events;
     Credentials creds;
-    std::map<std::string, Peer> peers;             // logical name -> peer
-    std::map<std::string, std::string> settings;   // protocol options (algorithm choices, ...)
+    std::map<std::string, Peer> peers;            // logical name -> peer
+    std::map<std::string, std::string> settings;  // protocol options (algorithm choices, ...)
 };
 
 class Role {

@@ -39,7 +39,7 @@ struct FieldSpec {
 
 struct MessageSpec {
     std::uint8_t type = 0;
-    std::string name;  // e.g. "M1"
+    std::string name;               // e.g. "M1"
     std::vector<FieldSpec> fields;  // strictly ascending tags
 
     [[nodiscard]] const FieldSpec* field(std::uint8_t tag) const;

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <unordered_map>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 namespace mtc {

@@ -20,8 +20,12 @@ public:
     void emit(const Event& e) override {
         RoleSummary& s = r_.roles[e.role];
         switch (e.kind) {
-            case EventKind::begin: ++s.begins; break;
-            case EventKind::accept: ++s.accepts; break;
+            case EventKind::begin:
+                ++s.begins;
+                break;
+            case EventKind::accept:
+                ++s.accepts;
+                break;
             case EventKind::commit:
                 ++s.commits;
                 if (e.key_fp) fps_[e.session].insert(*e.key_fp);
@@ -31,7 +35,9 @@ public:
                 ++s.reject_reasons[e.reason.value_or("")];
                 break;
             case EventKind::error:
-            case EventKind::crash: ++s.errors; break;
+            case EventKind::crash:
+                ++s.errors;
+                break;
         }
     }
     void finish() {

@@ -19,12 +19,19 @@ const RoleSpec* ProtocolSpec::role(std::string_view name) const {
 }
 
 static bool has_named(const std::vector<NamedOption>& opts, std::string_view name) {
-    return std::any_of(opts.begin(), opts.end(), [&](const NamedOption& o) { return o.name == name; });
+    return std::any_of(opts.begin(), opts.end(),
+                       [&](const NamedOption& o) { return o.name == name; });
 }
 
-bool ProtocolSpec::has_variant(std::string_view v) const { return has_named(variants, v); }
-bool ProtocolSpec::has_profile(std::string_view p) const { return has_named(profiles, p); }
-bool ProtocolSpec::has_mode(std::string_view m) const { return has_named(modes, m); }
+bool ProtocolSpec::has_variant(std::string_view v) const {
+    return has_named(variants, v);
+}
+bool ProtocolSpec::has_profile(std::string_view p) const {
+    return has_named(profiles, p);
+}
+bool ProtocolSpec::has_mode(std::string_view m) const {
+    return has_named(modes, m);
+}
 
 bool ProtocolSpec::is_secure_link(std::string_view a, std::string_view b) const {
     return std::any_of(secure_links.begin(), secure_links.end(), [&](const auto& l) {

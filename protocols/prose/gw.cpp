@@ -41,6 +41,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Role> make_gw(Env env) { return std::make_unique<GW>(std::move(env)); }
+std::unique_ptr<Role> make_gw(Env env) {
+    return std::make_unique<GW>(std::move(env));
+}
 
 }  // namespace mtc::prose

@@ -57,14 +57,16 @@ public:
         const Message& m4 = in.msg;
         const std::string from = in.authenticated_peer.value_or(in.from);
         if (m4.type != M4) {
-            events().reject(m4.session, from, "unexpected " + msg_name(m4.type) + " (MTCd accepts M4)");
+            events().reject(m4.session, from,
+                            "unexpected " + msg_name(m4.type) + " (MTCd accepts M4)");
             return {};
         }
         Message* m1 = pending_.find(m4.session);
         if (m1 == nullptr) {
             events().reject(m4.session, from,
-                            completed_.find(m4.session) != nullptr ? "M4 for a session already completed"
-                                                                   : "M4 for an unknown session");
+                            completed_.find(m4.session) != nullptr
+                                ? "M4 for a session already completed"
+                                : "M4 for an unknown session");
             return {};
         }
         for (auto [tag, name] : {std::pair{MTCdID, "MTCdID"}, {MTCsID, "MTCsID"}, {UEID, "UEID"}}) {
@@ -90,7 +92,8 @@ public:
         if (const Bytes* exp = m4.get(MTCsInfo_Expiry)) {
             const auto not_after = static_cast<std::int64_t>(get_u64(view(*exp), 0));
             if (not_after < clock().now_s()) {
-                events().reject(m4.session, from, "MTCsInfo.Expiry is in the past: DMKey already expired");
+                events().reject(m4.session, from,
+                                "MTCsInfo.Expiry is in the past: DMKey already expired");
                 return {};
             }
         }
@@ -117,6 +120,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Role> make_mtcd(Env env) { return std::make_unique<MTCd>(std::move(env)); }
+std::unique_ptr<Role> make_mtcd(Env env) {
+    return std::make_unique<MTCd>(std::move(env));
+}
 
 }  // namespace mtc::prose

@@ -35,7 +35,8 @@ public:
         if (m2.type != M2) return reject("unexpected " + msg_name(m2.type) + " (MTCs accepts M2)");
         // "MTCs can check the UE's service authorization": the UE is known only through the
         // mutually authenticated link the paper assumes.
-        if (!in.authenticated_peer) return reject("M2 did not arrive over an authenticated UE link");
+        if (!in.authenticated_peer)
+            return reject("M2 did not arrive over an authenticated UE link");
         if (authorised_ues_.count(*in.authenticated_peer) == 0) {
             return reject("UE " + *in.authenticated_peer + " is not authorised");
         }
@@ -118,6 +119,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Role> make_mtcs(Env env) { return std::make_unique<MTCs>(std::move(env)); }
+std::unique_ptr<Role> make_mtcs(Env env) {
+    return std::make_unique<MTCs>(std::move(env));
+}
 
 }  // namespace mtc::prose

@@ -8,9 +8,12 @@ namespace mtc::prose {
 
 std::optional<std::size_t> mic_len(std::uint8_t mic_alg) {
     switch (mic_alg) {
-        case mic_hmac_sha256: return 32;
-        case mic_aes_cmac: return 16;
-        default: return std::nullopt;
+        case mic_hmac_sha256:
+            return 32;
+        case mic_aes_cmac:
+            return 16;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -29,7 +32,8 @@ Result<Bytes> mic(std::uint8_t mic_alg, BytesView psk, BytesView data) {
             if (!t) return t.error();
             return Bytes(t->begin(), t->end());
         }
-        default: return make_error("unknown MIC algorithm id " + std::to_string(mic_alg));
+        default:
+            return make_error("unknown MIC algorithm id " + std::to_string(mic_alg));
     }
 }
 
@@ -42,7 +46,8 @@ Result<SecretBytes> kdf(std::uint8_t kdf_alg, BytesView psk, std::string_view la
         case kdf_kbkdf_cmac_aes:
             return crypto::kbkdf_counter(crypto::KbkdfPrf::cmac_aes, psk, view(label), context,
                                          out_len);
-        default: return make_error("unknown KDF algorithm id " + std::to_string(kdf_alg));
+        default:
+            return make_error("unknown KDF algorithm id " + std::to_string(kdf_alg));
     }
 }
 

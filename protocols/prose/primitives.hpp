@@ -32,9 +32,9 @@ Bytes mtcd_info(const Message& m);
 Bytes mtcs_info(const Message& m);
 
 // Algorithms in effect for a message, with the paper-silent defaults of README.md.
-std::uint8_t mic_alg_of(const Message& m1);              // MTCdInfo.MICAlg or HMAC-SHA256
-Bytes kdf_algs_offered(const Message& m1);               // MTCdInfo.KDFAlgs or {KBKDF-HMAC}
-std::uint8_t kdf_alg_of(const Message& m3);              // MTCsInfo.KDFAlg or KBKDF-HMAC
+std::uint8_t mic_alg_of(const Message& m1);  // MTCdInfo.MICAlg or HMAC-SHA256
+Bytes kdf_algs_offered(const Message& m1);   // MTCdInfo.KDFAlgs or {KBKDF-HMAC}
+std::uint8_t kdf_alg_of(const Message& m3);  // MTCsInfo.KDFAlg or KBKDF-HMAC
 
 // Data over which the MICs are computed, taken from the messages' fields. `m1` is M1 or M2;
 // `m3` is M3 or M4.

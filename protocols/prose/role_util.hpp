@@ -11,7 +11,9 @@
 
 namespace mtc::prose {
 
-inline std::string field_str(const Message& m, std::uint8_t tag) { return display(m.get_or_empty(tag)); }
+inline std::string field_str(const Message& m, std::uint8_t tag) {
+    return display(m.get_or_empty(tag));
+}
 
 // Public run parameters as events carry them; the claim checker matches these across roles.
 // `m1` is M1/M2; `m3` is M3/M4 or nullptr before the MTCs answered.

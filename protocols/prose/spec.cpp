@@ -10,8 +10,12 @@
 namespace mtc::prose {
 namespace {
 
-std::string id(const char* prefix, int i) { return std::string(prefix) + "-" + std::to_string(i); }
-std::string inst(const char* role, int i) { return std::string(role) + "#" + std::to_string(i); }
+std::string id(const char* prefix, int i) {
+    return std::string(prefix) + "-" + std::to_string(i);
+}
+std::string inst(const char* role, int i) {
+    return std::string(role) + "#" + std::to_string(i);
+}
 
 Result<int> count(const DeploymentOptions& o, const std::string& role, int fallback, int min) {
     auto it = o.instances.find(role);
@@ -37,7 +41,8 @@ Result<Deployment> provision(const DeploymentOptions& o, Rng& rng) {
     for (const auto* r : {&n_mtcd, &n_ue, &n_mtcs, &n_gw}) {
         if (!*r) return r->error();
     }
-    if (!extended && *n_gw != 0) return make_error("prose: GW instances exist only in the extended mode");
+    if (!extended && *n_gw != 0)
+        return make_error("prose: GW instances exist only in the extended mode");
 
     Deployment d;
     d.options = o;
@@ -65,7 +70,8 @@ Result<Deployment> provision(const DeploymentOptions& o, Rng& rng) {
         SecretBytes psk;
         if (o.profile == "weak-key") {
             char pin[8];
-            std::snprintf(pin, sizeof pin, "%06llu", static_cast<unsigned long long>(rng.uniform(1'000'000)));
+            std::snprintf(pin, sizeof pin, "%06llu",
+                          static_cast<unsigned long long>(rng.uniform(1'000'000)));
             auto k = pskey_from_pin(pin, p.creds.identity);
             if (!k) return k.error();
             psk = std::move(k).value();
@@ -148,8 +154,10 @@ std::vector<ClaimSpec> claims() {
 std::vector<RoleSpec> roles() {
     return {
         {"MTCd", "MTC device: sends M1, checks MTCsMIC in M4, derives DMKey", true, make_mtcd},
-        {"UE", "user equipment: relays M1/M2 and M3/M4, receives DMKey from the MTCs", false, make_ue},
-        {"MTCs", "MTC server: checks MTCdMIC in M2, sends MTCsMIC and DMKey in M3", false, make_mtcs},
+        {"UE", "user equipment: relays M1/M2 and M3/M4, receives DMKey from the MTCs", false,
+         make_ue},
+        {"MTCs", "MTC server: checks MTCdMIC in M2, sends MTCsMIC and DMKey in M3", false,
+         make_mtcs},
         {"GW", "UE2/GW of the extended mode: forwards M1 and M4 unchanged", false, make_gw, false},
     };
 }
@@ -164,10 +172,11 @@ const ProtocolSpec& spec() {
         p.paper = "seeds/004_08a015ae7457536c.txt, sections IV-V";
         p.schema = &schema();
         p.roles = roles();
-        p.variants = {{"as-specified", "exactly the paper: no nonce record, no UE identity binding"},
-                      {"hardened",
-                       "MTCs keeps MTCdNonces per MTCd and requires the TLS-authenticated UE to be "
-                       "M2's UEID"}};
+        p.variants = {
+            {"as-specified", "exactly the paper: no nonce record, no UE identity binding"},
+            {"hardened",
+             "MTCs keeps MTCdNonces per MTCd and requires the TLS-authenticated UE to be "
+             "M2's UEID"}};
         p.profiles = {{"default", "128-bit random PSKey per MTCd"},
                       {"weak-key", "PSKey derived from a 6-digit PIN with KBKDF"}};
         p.modes = {{"basic", "MTCd - UE - MTCs, 4 messages"},

@@ -14,8 +14,10 @@ public:
 
     std::vector<Outbound> on_message(const Inbound& in) override {
         switch (in.msg.type) {
-            case M1: return on_m1(in);
-            case M3: return on_m3(in);
+            case M1:
+                return on_m1(in);
+            case M3:
+                return on_m3(in);
             default:
                 events().reject(in.msg.session, in.authenticated_peer.value_or(in.from),
                                 "unexpected " + msg_name(in.msg.type) + " (UE accepts M1 and M3)");
@@ -42,7 +44,8 @@ private:
             if (peer.identity == mtcs_id) mtcs = &peer;
         }
         if (mtcs == nullptr) {
-            events().reject(m1.session, in.from, "M1 names MTCsID " + mtcs_id + ", unknown to this UE");
+            events().reject(m1.session, in.from,
+                            "M1 names MTCsID " + mtcs_id + ", unknown to this UE");
             return {};
         }
         events().begin(m1.session, field_str(m1, MTCdID), run_params(m1));
@@ -95,6 +98,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Role> make_ue(Env env) { return std::make_unique<UE>(std::move(env)); }
+std::unique_ptr<Role> make_ue(Env env) {
+    return std::make_unique<UE>(std::move(env));
+}
 
 }  // namespace mtc::prose

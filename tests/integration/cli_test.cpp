@@ -1,16 +1,15 @@
 // The mtcfuzz binary as a user runs it: exit codes, --help, one-line errors, JSON output,
 // and seeded determinism of the events file.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <sys/wait.h>
-
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <sys/wait.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -23,7 +22,8 @@ Run run(const std::string& args) {
     const auto dir = std::filesystem::temp_directory_path();
     const std::string out_path = (dir / ("cli_out_" + std::to_string(::getpid()))).string();
     const std::string err_path = (dir / ("cli_err_" + std::to_string(::getpid()))).string();
-    const std::string cmd = std::string(MTCFUZZ_BIN) + " " + args + " >" + out_path + " 2>" + err_path;
+    const std::string cmd =
+        std::string(MTCFUZZ_BIN) + " " + args + " >" + out_path + " 2>" + err_path;
     const int status = std::system(cmd.c_str());
     Run r;
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -61,11 +61,11 @@ TEST(Cli, HelpExplainsEveryCommand) {
 }
 
 TEST(Cli, BadInputIsAOneLineErrorWithExitTwo) {
-    for (const char* args : {"frobnicate", "simulate prose --sessions nope", "simulate prose --bogus",
-                             "simulate nosuch", "simulate prose --variant relaxed",
-                             "simulate prose --instances MTCd", "simulate prose --instances Eve=2",
-                             "simulate prose --instances GW=1", "simulate prose --sessions 0",
-                             "simulate prose --mode basic --extended", "simulate"}) {
+    for (const char* args :
+         {"frobnicate", "simulate prose --sessions nope", "simulate prose --bogus",
+          "simulate nosuch", "simulate prose --variant relaxed", "simulate prose --instances MTCd",
+          "simulate prose --instances Eve=2", "simulate prose --instances GW=1",
+          "simulate prose --sessions 0", "simulate prose --mode basic --extended", "simulate"}) {
         auto r = run(args);
         EXPECT_EQ(r.code, 2) << args;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
@@ -95,7 +95,8 @@ TEST(Cli, ExtendedHardenedTextSummary) {
 
 TEST(Cli, SameSeedWritesByteIdenticalEvents) {
     const auto dir = std::filesystem::temp_directory_path();
-    const std::string a = (dir / "mtc_events_a.jsonl").string(), b = (dir / "mtc_events_b.jsonl").string(),
+    const std::string a = (dir / "mtc_events_a.jsonl").string(),
+                      b = (dir / "mtc_events_b.jsonl").string(),
                       c = (dir / "mtc_events_c.jsonl").string();
     ASSERT_EQ(run("simulate prose --sessions 100 --seed 11 --events " + a).code, 0);
     ASSERT_EQ(run("simulate prose --sessions 100 --seed 11 --events " + b).code, 0);
@@ -109,8 +110,8 @@ TEST(Cli, SameSeedWritesByteIdenticalEvents) {
     std::string line;
     while (std::getline(lines, line)) {
         auto j = nlohmann::json::parse(line);
-        for (const char* k : {"ts", "protocol", "variant", "role", "instance", "session", "kind", "peer",
-                              "params", "key_fp", "reason"}) {
+        for (const char* k : {"ts", "protocol", "variant", "role", "instance", "session", "kind",
+                              "peer", "params", "key_fp", "reason"}) {
             EXPECT_TRUE(j.contains(k)) << k;
         }
     }

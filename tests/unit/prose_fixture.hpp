@@ -2,12 +2,12 @@
 // check can be fed exactly the input that should fail it.
 #pragma once
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <map>
 #include <memory>
 #include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "protocols/core/clock.hpp"
 #include "protocols/core/event.hpp"
@@ -26,8 +26,9 @@ struct ProseWorld {
     Deployment d;
     std::map<std::string, std::unique_ptr<Role>> roles;
 
-    explicit ProseWorld(const std::string& variant = "as-specified", const std::string& mode = "basic",
-                        const std::string& profile = "default", std::map<std::string, int> instances = {},
+    explicit ProseWorld(const std::string& variant = "as-specified",
+                        const std::string& mode = "basic", const std::string& profile = "default",
+                        std::map<std::string, int> instances = {},
                         std::map<std::string, std::map<std::string, std::string>> settings = {}) {
         DeploymentOptions o;
         o.variant = variant;
@@ -39,18 +40,22 @@ struct ProseWorld {
         EXPECT_TRUE(dep.ok()) << (dep.ok() ? "" : dep.error().describe());
         d = std::move(dep).value();
         for (auto& plan : d.instances) {
-            if (auto it = settings.find(plan.instance); it != settings.end()) plan.settings = it->second;
+            if (auto it = settings.find(plan.instance); it != settings.end())
+                plan.settings = it->second;
         }
         const RoleRuntime rt{42, &clock, &sink, &fp};
         for (const auto& plan : d.instances) {
-            auto r = instantiate_role(prose::spec(), d, plan, rt, [](const std::string& i) { return i; });
+            auto r = instantiate_role(prose::spec(), d, plan, rt,
+                                      [](const std::string& i) { return i; });
             EXPECT_TRUE(r.ok());
             roles[plan.instance] = std::move(r).value();
         }
     }
 
     Role& r(const std::string& instance) { return *roles.at(instance); }
-    const SecretBytes& psk(const std::string& mtcd = "MTCd#0") { return d.find(mtcd)->creds.secrets.at("PSKey"); }
+    const SecretBytes& psk(const std::string& mtcd = "MTCd#0") {
+        return d.find(mtcd)->creds.secrets.at("PSKey");
+    }
 
     std::vector<Event> events(const std::string& instance, EventKind kind) const {
         std::vector<Event> out;
@@ -59,7 +64,9 @@ struct ProseWorld {
         }
         return out;
     }
-    std::size_t count(const std::string& instance, EventKind kind) const { return events(instance, kind).size(); }
+    std::size_t count(const std::string& instance, EventKind kind) const {
+        return events(instance, kind).size();
+    }
     std::string last_reject(const std::string& instance) const {
         auto v = events(instance, EventKind::reject);
         return v.empty() ? "<no reject>" : v.back().reason.value_or("");
@@ -97,7 +104,9 @@ struct ProseWorld {
     }
 
     // Re-signs a modified M2 with the MTCd's PSKey so only the check under test can fail.
-    void remic_m2(Message& m2) { m2.set(prose::MTCdMIC, prose::compute_mtcd_mic(view(psk()), m2).value()); }
+    void remic_m2(Message& m2) {
+        m2.set(prose::MTCdMIC, prose::compute_mtcd_mic(view(psk()), m2).value());
+    }
     // Re-signs a modified M4 (given the M1 it answers) with the PSKey.
     void remic_m4(const Message& m1, Message& m4) {
         m4.set(prose::MTCsMIC, prose::compute_mtcs_mic(view(psk()), m1, m4).value());

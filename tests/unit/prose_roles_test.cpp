@@ -1,10 +1,9 @@
 // Every check of every ProSe role, fed exactly the input that fails it, plus honest runs.
 // Each negative test also asserts that nothing was accepted or committed, so removing the
 // check makes the test fail.
-#include "tests/unit/prose_fixture.hpp"
-
 #include "protocols/core/codec.hpp"
 #include "protocols/core/role.hpp"
+#include "tests/unit/prose_fixture.hpp"
 
 namespace mtc::test {
 namespace {
@@ -54,8 +53,9 @@ TEST(ProseHonest, EventsCarryNoKeyMaterial) {
 }
 
 TEST(ProseHonest, AesCmacMicAndCmacKdfAreNegotiated) {
-    ProseWorld w("as-specified", "basic", "default", {},
-                 {{"MTCd#0", {{"mic_alg", "2"}, {"kdf_algs", "2"}}}, {"MTCs#0", {{"kdf_pref", "1,2"}}}});
+    ProseWorld w(
+        "as-specified", "basic", "default", {},
+        {{"MTCd#0", {{"mic_alg", "2"}, {"kdf_algs", "2"}}}, {"MTCs#0", {{"kdf_pref", "1,2"}}}});
     const Message m1 = w.m1();
     EXPECT_EQ(m1.get_or_empty(MTCdMIC).size(), 16u);
     const Message m3 = w.m3(w.m2(m1));
@@ -102,7 +102,8 @@ TEST(ProseHonest, ExtendedModeBindsTheGatewayAndForwardsUnchanged) {
 // ---- MTCs checks -----------------------------------------------------------------------
 
 struct MtcsCheck : ::testing::Test {
-    void expect_rejected(ProseWorld& w, const std::vector<Outbound>& out, const std::string& reason) {
+    void expect_rejected(ProseWorld& w, const std::vector<Outbound>& out,
+                         const std::string& reason) {
         EXPECT_TRUE(out.empty());
         EXPECT_THAT(w.last_reject("MTCs#0"), HasSubstr(reason));
         EXPECT_EQ(w.count("MTCs#0", EventKind::accept), 0u);
@@ -127,7 +128,8 @@ TEST_F(MtcsCheck, RejectsAnUnauthorisedUe) {
 
 TEST_F(MtcsCheck, HardenedRejectsAUeThatIsNotM2sUEID) {
     ProseWorld w("hardened", "basic", "default", {{"UE", 2}});
-    expect_rejected(w, w.to_mtcs(w.m2(w.m1()), "ue-1"), "authenticated UE ue-1 is not M2's UEID ue-0");
+    expect_rejected(w, w.to_mtcs(w.m2(w.m1()), "ue-1"),
+                    "authenticated UE ue-1 is not M2's UEID ue-0");
 }
 
 TEST_F(MtcsCheck, AsSpecifiedLetsAnotherAuthorisedUeTakeTheDMKey) {
@@ -252,7 +254,8 @@ TEST(UeCheck, RejectsM3OffTheAuthenticatedLink) {
     ProseWorld w;
     const Message m3 = w.m3(w.m2(w.m1()));
     EXPECT_TRUE(w.to_ue(m3, std::nullopt).empty());
-    EXPECT_THAT(w.last_reject("UE#0"), HasSubstr("did not arrive over the authenticated MTCs link"));
+    EXPECT_THAT(w.last_reject("UE#0"),
+                HasSubstr("did not arrive over the authenticated MTCs link"));
     EXPECT_EQ(w.count("UE#0", EventKind::commit), 0u);
 }
 
@@ -269,7 +272,8 @@ TEST(UeCheck, RejectsM3FromAnotherAuthenticatedServer) {
     ProseWorld w;
     const Message m3 = w.m3(w.m2(w.m1()));
     EXPECT_TRUE(w.to_ue(m3, "mtcs-evil").empty());
-    EXPECT_THAT(w.last_reject("UE#0"), HasSubstr("authenticated peer mtcs-evil, but M1 named MTCsID mtcs-0"));
+    EXPECT_THAT(w.last_reject("UE#0"),
+                HasSubstr("authenticated peer mtcs-evil, but M1 named MTCsID mtcs-0"));
     EXPECT_EQ(w.count("UE#0", EventKind::commit), 0u);
 }
 
@@ -279,7 +283,8 @@ TEST(UeCheck, RejectsM3WhoseIdentitiesDoNotMatchM1) {
         Message m3 = w.m3(w.m2(w.m1()));
         m3.set(tag, to_bytes("someone-else"));
         EXPECT_TRUE(w.to_ue(m3).empty());
-        EXPECT_THAT(w.last_reject("UE#0"), HasSubstr(std::string("M3 ") + name + " someone-else does not match"));
+        EXPECT_THAT(w.last_reject("UE#0"),
+                    HasSubstr(std::string("M3 ") + name + " someone-else does not match"));
         EXPECT_EQ(w.count("UE#0", EventKind::commit), 0u);
     }
 }

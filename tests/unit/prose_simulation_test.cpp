@@ -1,8 +1,8 @@
 // ProSe through the generic simulation: every variant and mode completes with one DMKey per
 // session, and a seed makes the event stream byte-identical.
-#include <gtest/gtest.h>
-
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "protocols/core/registry.hpp"
 #include "protocols/core/simulation.hpp"

@@ -31,7 +31,7 @@ public:
     BigNum& operator=(BigNum&&) noexcept;
     ~BigNum();
 
-    [[nodiscard]] Bytes to_bytes() const;                   // minimal big-endian
+    [[nodiscard]] Bytes to_bytes() const;                      // minimal big-endian
     [[nodiscard]] Bytes to_bytes_padded(std::size_t n) const;  // left-padded to n bytes
     [[nodiscard]] std::string to_hex() const;
     [[nodiscard]] int num_bits() const;
@@ -69,7 +69,7 @@ public:
     // Uniform in [1, q-1], drawn from `rng` (so seeded runs are reproducible).
     [[nodiscard]] BigNum random_scalar(Rng& rng) const;
 
-    [[nodiscard]] BigNum exp_g(const BigNum& e) const;                  // g^e mod p
+    [[nodiscard]] BigNum exp_g(const BigNum& e) const;                   // g^e mod p
     [[nodiscard]] BigNum exp(const BigNum& b, const BigNum& e) const;    // b^e mod p
     [[nodiscard]] BigNum mul(const BigNum& a, const BigNum& b) const;    // a*b mod p
     [[nodiscard]] BigNum mul_q(const BigNum& a, const BigNum& b) const;  // a*b mod q
