@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-format}
-sources() { find protocols harness attacks targets tests bench -name '*.cpp' -o -name '*.hpp' 2>/dev/null | sort; }
+existing() { for d in "$@"; do [ -d "$d" ] && echo "$d"; done; }
+sources() { find $(existing protocols harness attacks targets tests bench) \( -name '*.cpp' -o -name '*.hpp' \) | sort; }
 case "$mode" in
   format)
     sources | xargs clang-format --dry-run --Werror
@@ -13,7 +14,7 @@ case "$mode" in
     ;;
   tidy)
     build=${2:?usage: scripts/lint.sh tidy BUILD_DIR}
-    find protocols harness attacks targets -name '*.cpp' 2>/dev/null | sort |
+    find $(existing protocols harness attacks targets) -name '*.cpp' | sort |
       xargs -P"$(nproc)" -n4 clang-tidy -p "$build" --quiet
     echo "clang-tidy: clean"
     ;;
