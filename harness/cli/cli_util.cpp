@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <unistd.h>
 
 namespace mtc::cli {
 
@@ -38,28 +39,27 @@ std::optional<po::variables_map> parse(const std::string& cmd, const std::string
     return vm;
 }
 
-std::optional<std::string> write_file_atomic(const std::string& path, const std::string& content) {
-    namespace fs = std::filesystem;
-    const fs::path target(path);
-    fs::path tmp = target;
-    tmp += ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return "cannot create " + tmp.string();
-        out << content;
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            return "cannot write " + tmp.string();
-        }
+AtomicFile::AtomicFile(std::string path)
+    : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+}
+
+AtomicFile::~AtomicFile() {
+    if (!committed_) {
+        out_.close();
+        std::error_code ec;
+        std::filesystem::remove(tmp_, ec);
     }
+}
+
+std::optional<std::string> AtomicFile::commit() {
+    out_.flush();
+    if (!out_) return "cannot write " + tmp_;
+    out_.close();
     std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        return "cannot rename " + tmp.string() + " to " + path + ": " + ec.message();
-    }
+    std::filesystem::rename(tmp_, path_, ec);
+    if (ec) return "cannot rename " + tmp_ + " to " + path_ + ": " + ec.message();
+    committed_ = true;
     return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 // Shared command-line plumbing: exit codes, option parsing with one-line errors, atomic writes.
 #pragma once
 
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,8 +35,23 @@ std::optional<po::variables_map> parse(const std::string& cmd, const std::string
 
 int usage_error(const std::string& cmd, const std::string& reason);
 
-// Writes `content` to `path` through a temporary file in the same directory and a rename, so
-// a reader never sees a half-written file. Returns an error message on failure.
-std::optional<std::string> write_file_atomic(const std::string& path, const std::string& content);
+// A file written in place under a temporary name and renamed over `path` by commit(), so a
+// reader never sees a half-written file; destroyed without commit(), it removes the temporary.
+class AtomicFile {
+public:
+    explicit AtomicFile(std::string path);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+    [[nodiscard]] bool ok() const { return static_cast<bool>(out_); }
+    std::ostream& stream() { return out_; }
+    // Flushes, closes and renames; returns an error message on failure.
+    std::optional<std::string> commit();
+
+private:
+    std::string path_, tmp_;
+    std::ofstream out_;
+    bool committed_ = false;
+};
 
 }  // namespace mtc::cli

@@ -25,6 +25,14 @@ int cmd_list(const std::vector<std::string>& args) {
         pj["id"] = p->schema->protocol_id;
         pj["title"] = p->title;
         pj["paper"] = p->paper;
+        for (const auto& r : p->roles) {
+            for (const auto& st : r.settings) {
+                pj["settings"].push_back({{"role", r.name},
+                                          {"name", st.name},
+                                          {"default", st.default_value},
+                                          {"description", st.description}});
+            }
+        }
         for (const auto& r : p->roles)
             pj["roles"].push_back(
                 {{"name", r.name}, {"initiator", r.initiator}, {"description", r.description}});
@@ -56,7 +64,14 @@ int cmd_list(const std::vector<std::string>& args) {
         for (const auto& v : pj["modes"]) std::cout << " " << v["name"].get<std::string>();
         std::cout << "\n  messages:";
         for (const auto& m : pj["messages"]) std::cout << " " << m.get<std::string>();
-        std::cout << "\n  claims:\n";
+        std::cout << "\n  settings (--set ROLE.NAME=VALUE):\n";
+        for (const auto& st : pj["settings"]) {
+            std::cout << "    " << st["role"].get<std::string>() << "."
+                      << st["name"].get<std::string>() << " (default '"
+                      << st["default"].get<std::string>()
+                      << "'): " << st["description"].get<std::string>() << "\n";
+        }
+        std::cout << "  claims:\n";
         for (const auto& c : pj["claims"]) {
             std::cout << "    " << c["id"].get<std::string>() << ": "
                       << c["statement"].get<std::string>() << "\n";

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,12 +13,6 @@
 
 namespace mtc::cli {
 namespace {
-
-std::string names(const std::vector<NamedOption>& v) {
-    std::string s;
-    for (const auto& o : v) s += (s.empty() ? "" : ", ") + o.name;
-    return s;
-}
 
 std::string protocol_names() {
     std::string s;
@@ -84,19 +79,22 @@ int cmd_simulate(const std::vector<std::string>& args) {
     std::string protocol, variant, profile, mode, events_path;
     std::size_t sessions = 1;
     std::uint64_t seed = 0;
-    std::vector<std::string> instances;
-    opts.add_options()("protocol", po::value(&protocol),
-                       "protocol to run ("
-                       "see 'mtcfuzz list')")("sessions,n", po::value(&sessions)->default_value(1),
-                                              "number of honest sessions")(
-        "variant", po::value(&variant), "as-specified (default) or hardened")(
-        "profile", po::value(&profile), "key profile, e.g. default or weak-key")(
-        "mode", po::value(&mode), "protocol mode, e.g. basic or extended")(
-        "extended", po::bool_switch(), "shorthand for --mode extended")(
-        "instances", po::value(&instances)->composing(), "ROLE=N instances of a role (repeatable)")(
-        "seed", po::value(&seed), "seed every random value and the clock: same seed, same events")(
-        "events", po::value(&events_path), "write every event as JSON Lines to FILE ('-': stdout)")(
-        "json", po::bool_switch(), "print the summary as JSON");
+    std::vector<std::string> instances, sets;
+    // clang-format off
+    opts.add_options()
+        ("protocol", po::value(&protocol), "protocol to run (see 'mtcfuzz list')")
+        ("sessions,n", po::value(&sessions)->default_value(1), "number of honest sessions")
+        ("variant", po::value(&variant), "as-specified (default) or hardened")
+        ("profile", po::value(&profile), "key profile, e.g. default or weak-key")
+        ("mode", po::value(&mode), "protocol mode, e.g. basic or extended")
+        ("extended", po::bool_switch(), "shorthand for --mode extended")
+        ("instances", po::value(&instances)->composing(), "ROLE=N instances of a role (repeatable)")
+        ("set", po::value(&sets)->composing(),
+         "ROLE.NAME=VALUE role setting, e.g. MTCd.mic_alg=2 (repeatable; see 'mtcfuzz list')")
+        ("seed", po::value(&seed), "seed every random value and the clock: same seed, same events")
+        ("events", po::value(&events_path), "write every event as JSON Lines to FILE ('-': stdout)")
+        ("json", po::bool_switch(), "print the summary as JSON");
+    // clang-format on
     po::positional_options_description pos;
     pos.add("protocol", 1);
     int code = kOk;
@@ -127,18 +125,6 @@ int cmd_simulate(const std::vector<std::string>& args) {
             return usage_error("simulate", "--extended conflicts with --mode " + mode);
         o.deployment.mode = "extended";
     }
-    if (!spec->has_variant(o.deployment.variant)) {
-        return usage_error("simulate", "unknown variant '" + o.deployment.variant + "' for " +
-                                           protocol + " (one of: " + names(spec->variants) + ")");
-    }
-    if (!spec->has_profile(o.deployment.profile)) {
-        return usage_error("simulate", "unknown profile '" + o.deployment.profile + "' for " +
-                                           protocol + " (one of: " + names(spec->profiles) + ")");
-    }
-    if (!spec->has_mode(o.deployment.mode)) {
-        return usage_error("simulate", "unknown mode '" + o.deployment.mode + "' for " + protocol +
-                                           " (one of: " + names(spec->modes) + ")");
-    }
     if (sessions == 0 || sessions > 100'000'000)
         return usage_error("simulate", "--sessions must be between 1 and 100000000");
     for (const auto& spec_str : instances) {
@@ -156,18 +142,44 @@ int cmd_simulate(const std::vector<std::string>& args) {
                                "--instances: " + protocol + " has no role '" + role + "'");
         o.deployment.instances[role] = n;
     }
+    for (const auto& kv : sets) {
+        const auto dot = kv.find('.');
+        const auto eq = kv.find('=');
+        if (dot == std::string::npos || eq == std::string::npos || dot == 0 || eq < dot + 2) {
+            return usage_error("simulate", "--set wants ROLE.NAME=VALUE, got '" + kv + "'");
+        }
+        o.deployment.settings[kv.substr(0, dot)][kv.substr(dot + 1, eq - dot - 1)] =
+            kv.substr(eq + 1);
+    }
+    if (auto valid = spec->validate(o.deployment); !valid) {
+        return usage_error("simulate", valid.error().describe());
+    }
     if (vm->count("seed") != 0) o.seed = seed;
 
-    std::ostringstream events_buf;
+    // Events stream into a temporary file renamed into place at the end: a long run never
+    // holds them in memory, and an interrupted run leaves no half-written file behind.
+    std::optional<AtomicFile> events_file;
     std::optional<JsonlSink> sink;
-    if (!events_path.empty()) {
-        sink.emplace(events_path == "-" ? static_cast<std::ostream&>(std::cout) : events_buf);
-        o.events = &*sink;
+    if (!events_path.empty() && events_path != "-") {
+        events_file.emplace(events_path);
+        if (!events_file->ok())
+            return usage_error("simulate", "cannot create events file " + events_path);
+        sink.emplace(events_file->stream());
+    } else if (events_path == "-") {
+        sink.emplace(std::cout);
+    }
+    if (sink) o.events = &*sink;
+    const bool tty = ::isatty(STDERR_FILENO) == 1;
+    if (tty && sessions >= 4096) {
+        o.progress = [sessions](std::size_t done) {
+            std::fprintf(stderr, "\rsimulate: %zu/%zu sessions", done, sessions);
+            if (done == sessions) std::fprintf(stderr, "\n");
+        };
     }
     auto r = simulate(*spec, o);
     if (!r) return usage_error("simulate", r.error().describe());
-    if (!events_path.empty() && events_path != "-") {
-        if (auto err = write_file_atomic(events_path, events_buf.str())) {
+    if (events_file) {
+        if (auto err = events_file->commit()) {
             std::cerr << "mtcfuzz simulate: " << *err << "\n";
             return kRunFailed;
         }

@@ -30,7 +30,12 @@ Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec,
         }
         env.peers[logical] = Peer{peer->creds.identity, address_of(target)};
     }
-    env.settings = plan.settings;
+    // Role-wide settings from the deployment options, then the plan's own on top.
+    if (auto it = deployment.options.settings.find(plan.role);
+        it != deployment.options.settings.end()) {
+        env.settings = it->second;
+    }
+    for (const auto& [k, v] : plan.settings) env.settings[k] = v;
     return rs->make(std::move(env));
 }
 

@@ -13,10 +13,12 @@ namespace {
 // 2025-01-01T00:00:00Z: the start of simulated time in seeded runs.
 constexpr std::int64_t kSimEpochUs = 1'735'689'600'000'000;
 
-// Counts events per role and collects the key fingerprints each session committed.
+// Counts events per role and collects, per session, the key fingerprints committed and the
+// roles that committed them.
 class SummarySink final : public EventSink {
 public:
-    explicit SummarySink(SimulationResult& r) : r_(r) {}
+    SummarySink(SimulationResult& r, std::set<std::string> committing_roles)
+        : r_(r), committing_roles_(std::move(committing_roles)) {}
     void emit(const Event& e) override {
         RoleSummary& s = r_.roles[e.role];
         switch (e.kind) {
@@ -29,6 +31,7 @@ public:
             case EventKind::commit:
                 ++s.commits;
                 if (e.key_fp) fps_[e.session].insert(*e.key_fp);
+                committed_[e.session].insert(e.role);
                 break;
             case EventKind::reject:
                 ++s.rejects;
@@ -42,17 +45,19 @@ public:
     }
     void finish() {
         for (const auto& [session, fps] : fps_) {
-            if (fps.size() == 1) {
-                ++r_.sessions_key_agreed;
-            } else {
+            if (fps.size() != 1) {
                 ++r_.sessions_key_mismatch;
+            } else if (committed_[session] == committing_roles_) {
+                ++r_.sessions_key_agreed;  // every role that should commit did, on one key
             }
         }
     }
 
 private:
     SimulationResult& r_;
+    std::set<std::string> committing_roles_;
     std::map<std::uint64_t, std::set<std::string>> fps_;
+    std::map<std::uint64_t, std::set<std::string>> committed_;
 };
 
 }  // namespace
@@ -70,21 +75,18 @@ bool SimulationResult::all_committed(const ProtocolSpec& spec) const {
 }
 
 Result<SimulationResult> simulate(const ProtocolSpec& spec, const SimulationOptions& opts) {
-    if (!spec.has_variant(opts.deployment.variant)) {
-        return make_error(spec.name + ": unknown variant '" + opts.deployment.variant + "'");
-    }
-    if (!spec.has_profile(opts.deployment.profile)) {
-        return make_error(spec.name + ": unknown profile '" + opts.deployment.profile + "'");
-    }
-    if (!spec.has_mode(opts.deployment.mode)) {
-        return make_error(spec.name + ": unknown mode '" + opts.deployment.mode + "'");
-    }
+    if (auto valid = spec.validate(opts.deployment); !valid) return valid.error();
     auto provision_rng = make_rng(opts.seed, "provision");
     auto deployment = spec.provision(opts.deployment, *provision_rng);
     if (!deployment) return deployment.error();
 
     SimulationResult result;
-    SummarySink summary(result);
+    std::set<std::string> committing;
+    for (const auto& plan : deployment->instances) {
+        const RoleSpec* rs = spec.role(plan.role);
+        if (rs != nullptr && rs->commits_key) committing.insert(plan.role);
+    }
+    SummarySink summary(result, committing);
     TeeSink tee;
     tee.add(summary);
     if (opts.events != nullptr) tee.add(*opts.events);
@@ -119,6 +121,7 @@ Result<SimulationResult> simulate(const ProtocolSpec& spec, const SimulationOpti
         net.start(initiators[i % initiators.size()]);
         net.run();
         ++result.sessions_started;
+        if (opts.progress && (i % 1024 == 1023 || i + 1 == opts.sessions)) opts.progress(i + 1);
     }
     result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     summary.finish();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ struct SimulationOptions {
     std::size_t sessions = 1;
     std::optional<std::uint64_t> seed;
     EventSink* events = nullptr;  // every event also goes here when set (e.g. a JSONL file)
+    // Called after every 1024th session and after the last one, with the sessions done.
+    std::function<void(std::size_t done)> progress;
 };
 
 struct RoleSummary {
@@ -30,7 +33,8 @@ struct RoleSummary {
 
 struct SimulationResult {
     std::size_t sessions_started = 0;
-    // Sessions in which every committing role committed the same key fingerprint.
+    // Sessions in which every deployed role that commits a key committed, all with one key
+    // fingerprint; and sessions whose commits carry different fingerprints.
     std::size_t sessions_key_agreed = 0;
     std::size_t sessions_key_mismatch = 0;
     std::map<std::string, RoleSummary> roles;  // by role name

@@ -39,4 +39,48 @@ bool ProtocolSpec::is_secure_link(std::string_view a, std::string_view b) const 
     });
 }
 
+static std::string names(const std::vector<NamedOption>& v) {
+    std::string s;
+    for (const auto& o : v) s += (s.empty() ? "" : ", ") + o.name;
+    return s;
+}
+
+Status ProtocolSpec::validate(const DeploymentOptions& o) const {
+    if (!has_variant(o.variant)) {
+        return make_error(name + ": unknown variant '" + o.variant +
+                          "' (one of: " + names(variants) + ")");
+    }
+    if (!has_profile(o.profile)) {
+        return make_error(name + ": unknown profile '" + o.profile +
+                          "' (one of: " + names(profiles) + ")");
+    }
+    if (!has_mode(o.mode)) {
+        return make_error(name + ": unknown mode '" + o.mode + "' (one of: " + names(modes) + ")");
+    }
+    for (const auto& [r, n] : o.instances) {
+        if (role(r) == nullptr) return make_error(name + ": no role named '" + r + "'");
+    }
+    for (const auto& [r, kv] : o.settings) {
+        const RoleSpec* rs = role(r);
+        if (rs == nullptr) return make_error(name + ": no role named '" + r + "'");
+        for (const auto& [k, value] : kv) {
+            const std::string& key = k;  // clang 14 cannot capture a structured binding
+            auto it = std::find_if(rs->settings.begin(), rs->settings.end(),
+                                   [&](const SettingSpec& st) { return st.name == key; });
+            if (it == rs->settings.end()) {
+                std::string known;
+                for (const auto& st : rs->settings) known += (known.empty() ? "" : ", ") + st.name;
+                return make_error(name + ": role " + r + " has no setting '" + key + "'" +
+                                  (known.empty() ? "" : " (settings: " + known + ")"));
+            }
+            if (it->check) {
+                if (auto why = it->check(value)) {
+                    return make_error(name + ": " + r + "." + key + "=" + value + ": " + *why);
+                }
+            }
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace mtc

@@ -6,7 +6,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocols/core/result.hpp"
@@ -15,12 +17,22 @@
 
 namespace mtc {
 
+// A role option (algorithm choice, policy...), settable per role with --set ROLE.NAME=VALUE.
+struct SettingSpec {
+    std::string name;
+    std::string description;
+    std::string default_value;
+    // Returns why `value` is unacceptable, or nullopt.
+    std::function<std::optional<std::string>(std::string_view value)> check;
+};
+
 struct RoleSpec {
     std::string name;  // e.g. "MTCd"
     std::string description;
     bool initiator = false;
     std::function<std::unique_ptr<Role>(Env)> make;
     bool commits_key = true;  // an honest run ends with a commit on this role (forwarders: false)
+    std::vector<SettingSpec> settings;
 };
 
 // A claim the paper makes, as a checkable statement. id = "<kind>:<subject>".
@@ -43,6 +55,8 @@ struct DeploymentOptions {
     std::string profile = "default";
     std::string mode = "basic";
     std::map<std::string, int> instances;  // role -> count; missing roles get the spec default
+    // role -> setting -> value, applied to every instance of the role (see RoleSpec::settings)
+    std::map<std::string, std::map<std::string, std::string>> settings;
 };
 
 // One planned role instance. Peers name other instances; the network decides addresses.
@@ -80,6 +94,8 @@ struct ProtocolSpec {
     [[nodiscard]] bool has_profile(std::string_view p) const;
     [[nodiscard]] bool has_mode(std::string_view m) const;
     [[nodiscard]] bool is_secure_link(std::string_view role_a, std::string_view role_b) const;
+    // Checks variant, profile, mode, role names and settings of `o` against this spec.
+    [[nodiscard]] Status validate(const DeploymentOptions& o) const;
 };
 
 }  // namespace mtc

@@ -90,6 +90,11 @@ public:
             return {};
         }
         if (const Bytes* exp = m4.get(MTCsInfo_Expiry)) {
+            // Length checked here too: roles may be handed messages that never saw the decoder.
+            if (exp->size() != 8) {
+                events().reject(m4.session, from, "MTCsInfo.Expiry is not 8 bytes");
+                return {};
+            }
             const auto not_after = static_cast<std::int64_t>(get_u64(view(*exp), 0));
             if (not_after < clock().now_s()) {
                 events().reject(m4.session, from,

@@ -76,7 +76,7 @@ public:
         // forgeries cannot fill it.
         if (env().variant == "hardened") {
             auto& seen = nonces_[mtcd_id];
-            if (!seen.insert(*m2.get(MTCdNonce)).second) {
+            if (!seen.insert(to_bytes(m2.get_or_empty(MTCdNonce))).second) {
                 return reject("MTCdNonce replayed");
             }
         }
@@ -86,9 +86,9 @@ public:
         m3.protocol = kProtocolId;
         m3.type = M3;
         m3.session = m2.session;
-        m3.set(MTCdID, *m2.get(MTCdID));
-        m3.set(MTCsID, *m2.get(MTCsID));
-        m3.set(UEID, *m2.get(UEID));
+        m3.set(MTCdID, to_bytes(m2.get_or_empty(MTCdID)));
+        m3.set(MTCsID, to_bytes(m2.get_or_empty(MTCsID)));
+        m3.set(UEID, to_bytes(m2.get_or_empty(UEID)));
         m3.set(MTCsNonce, rng().bytes(kNonceLen));
         m3.set(MTCsInfo_KDFAlg, Bytes{*kdf});
         if (!policy_.empty()) m3.set(MTCsInfo_Policy, to_bytes(policy_));

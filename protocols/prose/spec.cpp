@@ -1,6 +1,7 @@
 // ProSe's ProtocolSpec: roles, variants, provisioning and the paper's claims.
 #include "protocols/prose/spec.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 #include "protocols/prose/primitives.hpp"
@@ -151,14 +152,76 @@ std::vector<ClaimSpec> claims() {
     };
 }
 
+// Setting validators: the roles parse the same strings (role_util.hpp).
+std::optional<std::string> alg_list(std::string_view v, bool single) {
+    std::size_t n = 0;
+    std::size_t pos = 0;
+    while (pos <= v.size()) {
+        const std::size_t comma = std::min(v.find(',', pos), v.size());
+        const std::string_view item = v.substr(pos, comma - pos);
+        if (item != "1" && item != "2")
+            return "algorithm ids are 1 or 2, got '" + std::string(item) + "'";
+        ++n;
+        pos = comma + 1;
+    }
+    if (single && n != 1) return std::string("exactly one algorithm id expected");
+    return std::nullopt;
+}
+
+std::optional<std::string> short_text(std::string_view v) {
+    if (v.empty() || v.size() > 256) return std::string("must be 1 to 256 bytes");
+    return std::nullopt;
+}
+
+std::optional<std::string> ttl(std::string_view v) {
+    std::int64_t x = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc() || end != v.data() + v.size() || x < 0 || x > 10LL * 365 * 86400) {
+        return std::string("seconds between 0 and 315360000 expected");
+    }
+    return std::nullopt;
+}
+
+std::vector<SettingSpec> mtcd_settings() {
+    return {
+        {"mic_alg",
+         "MIC the device uses and announces in MTCdInfo.MICAlg: 1 HMAC-SHA256, 2 AES-CMAC", "1",
+         [](std::string_view v) { return alg_list(v, true); }},
+        {"kdf_algs",
+         "KDFs offered in MTCdInfo.KDFAlgs, in order: 1 KBKDF-HMAC-SHA256, 2 KBKDF-CMAC-AES", "1,2",
+         [](std::string_view v) { return alg_list(v, false); }},
+        {"context", "MTCdInfo.Context: context the device reports (location, battery)", "",
+         short_text},
+    };
+}
+
+std::vector<SettingSpec> mtcs_settings() {
+    return {
+        {"kdf_pref", "the server's KDF preference order for MTCsInfo.KDFAlg", "1,2",
+         [](std::string_view v) { return alg_list(v, false); }},
+        {"policy", "MTCsInfo.Policy: usage policy handed to the UE", "usage=d2d", short_text},
+        {"policy_ttl_s", "MTCsInfo.Expiry = now + this many seconds", "3600", ttl},
+    };
+}
+
 std::vector<RoleSpec> roles() {
     return {
-        {"MTCd", "MTC device: sends M1, checks MTCsMIC in M4, derives DMKey", true, make_mtcd},
-        {"UE", "user equipment: relays M1/M2 and M3/M4, receives DMKey from the MTCs", false,
-         make_ue},
+        {"MTCd", "MTC device: sends M1, checks MTCsMIC in M4, derives DMKey", true, make_mtcd, true,
+         mtcd_settings()},
+        {"UE",
+         "user equipment: relays M1/M2 and M3/M4, receives DMKey from the MTCs",
+         false,
+         make_ue,
+         true,
+         {}},
         {"MTCs", "MTC server: checks MTCdMIC in M2, sends MTCsMIC and DMKey in M3", false,
-         make_mtcs},
-        {"GW", "UE2/GW of the extended mode: forwards M1 and M4 unchanged", false, make_gw, false},
+         make_mtcs, true, mtcs_settings()},
+        {"GW",
+         "UE2/GW of the extended mode: forwards M1 and M4 unchanged",
+         false,
+         make_gw,
+         false,
+         {}},
     };
 }
 

@@ -85,6 +85,20 @@ TEST(Cli, SimulateThousandSessionsCommitsOnEveryRole) {
     EXPECT_EQ(j["ok"], true);
 }
 
+TEST(Cli, SettingsReachTheRoles) {
+    // AES-CMAC MTCdMIC and the CMAC KBKDF, negotiated through MTCdInfo / MTCsInfo.
+    const std::string base =
+        "simulate prose --sessions 3 --seed 5 --events - --set MTCd.mic_alg=2 "
+        "--set MTCd.kdf_algs=2 --set MTCs.kdf_pref=2,1";
+    auto r = run(base);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 27);
+    // The same seed with the default algorithms gives other keys: the settings took effect.
+    auto d = run("simulate prose --sessions 3 --seed 5 --events -");
+    ASSERT_EQ(d.code, 0);
+    EXPECT_NE(r.out, d.out);
+}
+
 TEST(Cli, ExtendedHardenedTextSummary) {
     auto r = run("simulate prose --sessions 10 --variant hardened --extended");
     ASSERT_EQ(r.code, 0) << r.err;

@@ -365,6 +365,12 @@ TEST_F(MtcdCheck, RejectsAnExpiredPolicy) {
     expect_rejected(m4, "DMKey already expired");
 }
 
+TEST_F(MtcdCheck, RejectsAnExpiryOfTheWrongSizeEvenWithoutTheDecoder) {
+    m4.set(MTCsInfo_Expiry, Bytes{1, 2, 3});  // a message built in memory, never decoded
+    w.remic_m4(m1, m4);
+    expect_rejected(m4, "MTCsInfo.Expiry is not 8 bytes");
+}
+
 // ---- GW checks and frame delivery ---------------------------------------------------------
 
 TEST(GwCheck, RejectsAnM4ForAnUnknownSessionAndOtherTypes) {

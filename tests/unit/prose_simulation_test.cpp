@@ -1,5 +1,6 @@
 // ProSe through the generic simulation: every variant and mode completes with one DMKey per
 // session, and a seed makes the event stream byte-identical.
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -20,6 +21,19 @@ SimulationOptions opts(const std::string& variant, const std::string& mode, std:
     o.sessions = n;
     o.seed = seed;
     return o;
+}
+
+TEST(Registry, EveryRegisteredSchemaIsWellFormedAndUnique) {
+    std::set<std::uint8_t> ids;
+    std::set<std::string> names;
+    for (const ProtocolSpec* p : registered_protocols()) {
+        ASSERT_NE(p->schema, nullptr) << p->name;
+        EXPECT_EQ(validate_schema(*p->schema), std::nullopt) << p->name;
+        EXPECT_TRUE(ids.insert(p->schema->protocol_id).second) << p->name;
+        EXPECT_TRUE(names.insert(p->name).second) << p->name;
+        EXPECT_FALSE(p->variants.empty() || p->profiles.empty() || p->modes.empty()) << p->name;
+        for (const auto& c : p->claims) EXPECT_NE(c.id.find(':'), std::string::npos) << c.id;
+    }
 }
 
 TEST(ProseSimulation, SchemaIsWellFormedAndRegistered) {
