@@ -8,17 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/cli_util.hpp"
+#include "harness/cli/deployment_options.hpp"
 #include "protocols/core/registry.hpp"
 #include "protocols/core/simulation.hpp"
 
 namespace mtc::cli {
 namespace {
-
-std::string protocol_names() {
-    std::string s;
-    for (const auto* p : registered_protocols()) s += (s.empty() ? "" : ", ") + p->name;
-    return s;
-}
 
 void print_text(const ProtocolSpec& spec, const SimulationOptions& o, const SimulationResult& r,
                 bool ok) {
@@ -76,21 +71,16 @@ nlohmann::ordered_json to_json(const ProtocolSpec& spec, const SimulationOptions
 
 int cmd_simulate(const std::vector<std::string>& args) {
     po::options_description opts("options");
-    std::string protocol, variant, profile, mode, events_path;
+    std::string protocol, events_path;
     std::size_t sessions = 1;
     std::uint64_t seed = 0;
-    std::vector<std::string> instances, sets;
+    DeploymentArgs dep;
     // clang-format off
     opts.add_options()
         ("protocol", po::value(&protocol), "protocol to run (see 'mtcfuzz list')")
-        ("sessions,n", po::value(&sessions)->default_value(1), "number of honest sessions")
-        ("variant", po::value(&variant), "as-specified (default) or hardened")
-        ("profile", po::value(&profile), "key profile, e.g. default or weak-key")
-        ("mode", po::value(&mode), "protocol mode, e.g. basic or extended")
-        ("extended", po::bool_switch(), "shorthand for --mode extended")
-        ("instances", po::value(&instances)->composing(), "ROLE=N instances of a role (repeatable)")
-        ("set", po::value(&sets)->composing(),
-         "ROLE.NAME=VALUE role setting, e.g. MTCd.mic_alg=2 (repeatable; see 'mtcfuzz list')")
+        ("sessions,n", po::value(&sessions)->default_value(1), "number of honest sessions");
+    dep.add_to(opts);
+    opts.add_options()
         ("seed", po::value(&seed), "seed every random value and the clock: same seed, same events")
         ("events", po::value(&events_path), "write every event as JSON Lines to FILE ('-': stdout)")
         ("json", po::bool_switch(), "print the summary as JSON");
@@ -108,52 +98,14 @@ int cmd_simulate(const std::vector<std::string>& args) {
                   "Exit 0 when every session committed on every role with one key, 3 otherwise.",
               opts, pos, args, code);
     if (!vm) return code;
-    if (protocol.empty())
-        return usage_error("simulate", "missing PROTOCOL (one of: " + protocol_names() + ")");
-    const ProtocolSpec* spec = find_protocol(protocol);
-    if (spec == nullptr) {
-        return usage_error(
-            "simulate", "unknown protocol '" + protocol + "' (one of: " + protocol_names() + ")");
-    }
+    const ProtocolSpec* spec = require_protocol("simulate", protocol);
+    if (spec == nullptr) return kUsage;
     SimulationOptions o;
     o.sessions = sessions;
-    o.deployment.variant = variant.empty() ? spec->variants.front().name : variant;
-    o.deployment.profile = profile.empty() ? spec->profiles.front().name : profile;
-    o.deployment.mode = mode.empty() ? spec->modes.front().name : mode;
-    if ((*vm)["extended"].as<bool>()) {
-        if (!mode.empty() && mode != "extended")
-            return usage_error("simulate", "--extended conflicts with --mode " + mode);
-        o.deployment.mode = "extended";
-    }
-    if (sessions == 0 || sessions > 100'000'000)
+    if (sessions == 0 || sessions > 100'000'000) {
         return usage_error("simulate", "--sessions must be between 1 and 100000000");
-    for (const auto& spec_str : instances) {
-        const auto eq = spec_str.find('=');
-        if (eq == std::string::npos || eq == 0)
-            return usage_error("simulate", "--instances wants ROLE=N, got '" + spec_str + "'");
-        const std::string role = spec_str.substr(0, eq);
-        int n = 0;
-        const std::string num = spec_str.substr(eq + 1);
-        const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-        if (ec != std::errc() || end != num.data() + num.size())
-            return usage_error("simulate", "--instances " + spec_str + ": N is not a number");
-        if (spec->role(role) == nullptr)
-            return usage_error("simulate",
-                               "--instances: " + protocol + " has no role '" + role + "'");
-        o.deployment.instances[role] = n;
     }
-    for (const auto& kv : sets) {
-        const auto dot = kv.find('.');
-        const auto eq = kv.find('=');
-        if (dot == std::string::npos || eq == std::string::npos || dot == 0 || eq < dot + 2) {
-            return usage_error("simulate", "--set wants ROLE.NAME=VALUE, got '" + kv + "'");
-        }
-        o.deployment.settings[kv.substr(0, dot)][kv.substr(dot + 1, eq - dot - 1)] =
-            kv.substr(eq + 1);
-    }
-    if (auto valid = spec->validate(o.deployment); !valid) {
-        return usage_error("simulate", valid.error().describe());
-    }
+    if (auto err = dep.resolve(*spec, o.deployment)) return usage_error("simulate", *err);
     if (vm->count("seed") != 0) o.seed = seed;
 
     // Events stream into a temporary file renamed into place at the end: a long run never

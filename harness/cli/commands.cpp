@@ -5,6 +5,10 @@ namespace mtc::cli {
 
 int cmd_simulate(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
+int cmd_dissector(const std::vector<std::string>& args);
+int cmd_provision(const std::vector<std::string>& args);
+int cmd_role(const std::vector<std::string>& args);
+int cmd_run(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
@@ -12,6 +16,12 @@ const std::vector<Command>& commands() {
          cmd_simulate},
         {"list", "list registered protocols, roles, variants, profiles, modes and claims",
          cmd_list},
+        {"dissector", "write the Wireshark Lua dissector generated from the protocol schemas",
+         cmd_dissector},
+        {"provision", "write keys, certificates and identities of a deployment to a directory",
+         cmd_provision},
+        {"role", "run one role instance as a live process (UDP / TLS, control socket)", cmd_role},
+        {"run", "honest sessions through live role processes and the relaying hub (pcap)", cmd_run},
     };
     return all;
 }

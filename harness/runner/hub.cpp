@@ -1,0 +1,233 @@
+#include "harness/runner/hub.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "harness/pcap/writer.hpp"
+#include "protocols/core/clock.hpp"
+
+namespace mtc::runner {
+namespace {
+
+std::int64_t now_us() { return SystemClock().now_us(); }
+
+pcap::Endpoint4 ep4(const std::string& host, std::uint16_t port) {
+    pcap::Endpoint4 e{};
+    in_addr a{};
+    ::inet_pton(AF_INET, host.c_str(), &a);
+    std::memcpy(e.ip.data(), &a.s_addr, 4);
+    e.port = port;
+    return e;
+}
+
+sockaddr_in to_sockaddr(const std::string& host, std::uint16_t port) {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    ::inet_pton(AF_INET, host.c_str(), &sa.sin_addr);
+    return sa;
+}
+
+}  // namespace
+
+// One relayed TCP connection: client (a role) -> hub front -> server (the real instance).
+struct Hub::TcpRelay {
+    int client_fd = -1, server_fd = -1;
+    std::string to_client, to_server;  // bytes waiting to be written
+    bool server_connected = false;
+    pcap::TcpFlowId flow{};            // pcap flow
+    bool client_eof = false, server_eof = false;
+    bool closed = false;
+};
+
+Hub::Hub(net::EventLoop& loop, std::vector<HubRoute> routes, pcap::PcapWriter* writer)
+    : loop_(loop), routes_(std::move(routes)), writer_(writer) {}
+
+Hub::~Hub() {
+    for (auto& [fd, r] : relays_) {
+        if (fd == r->client_fd || fd == r->server_fd) loop_.unwatch(fd);
+    }
+    for (auto& [fd, r] : relays_) {
+        if (r->client_fd >= 0) ::close(r->client_fd), r->client_fd = -1;
+        if (r->server_fd >= 0) ::close(r->server_fd), r->server_fd = -1;
+    }
+    for (int fd : tcp_listeners_) {
+        loop_.unwatch(fd);
+        ::close(fd);
+    }
+}
+
+const HubRoute* Hub::route_by_ip(const std::string& host) const {
+    for (const auto& r : routes_) {
+        if (r.real.host == host) return &r;
+    }
+    return nullptr;
+}
+
+Status Hub::start() {
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+        auto sock = net::UdpSocket::bind(loop_, routes_[i].front);
+        if (!sock) return make_error("hub: cannot bind UDP " + routes_[i].front.to_string() + ": " + sock.error().describe());
+        (*sock)->on_datagram([this, i](Bytes d, const net::Endpoint& from) { on_udp(i, std::move(d), from); });
+        udp_.push_back(std::move(sock).value());
+        if (!routes_[i].tcp) continue;
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const int one = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in sa = to_sockaddr(routes_[i].front.host, routes_[i].front.port);
+        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 64) != 0) {
+            const std::string why = std::strerror(errno);
+            if (fd >= 0) ::close(fd);
+            return make_error("hub: cannot listen on TCP " + routes_[i].front.to_string() + ": " + why);
+        }
+        tcp_listeners_.push_back(fd);
+        loop_.watch(fd, POLLIN, [this, i, fd](short /*ev*/) { on_accept(i, fd); });
+    }
+    return Ok{};
+}
+
+void Hub::on_udp(std::size_t to_route, Bytes datagram, const net::Endpoint& from) {
+    const HubRoute* sender = route_by_ip(from.host);
+    if (sender == nullptr) {
+        ++stats_.unknown_source;
+        return;
+    }
+    const HubRoute& dst = routes_[to_route];
+    // Sent from the sender's own front socket, so the receiver's reply comes back through us.
+    if (!udp_[index_of(sender)]->send_to(dst.real, datagram)) return;
+    ++stats_.datagrams;
+    stats_.datagram_bytes += datagram.size();
+    if (writer_ != nullptr) {
+        writer_->udp(now_us(), ep4(from.host, from.port), ep4(dst.real.host, dst.real.port), datagram);
+    }
+}
+
+void Hub::on_accept(std::size_t to_route, int listen_fd) {
+    for (;;) {
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        const int cfd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0) return;
+        char host[INET_ADDRSTRLEN] = {};
+        ::inet_ntop(AF_INET, &peer.sin_addr, host, sizeof host);
+        const HubRoute* sender = route_by_ip(host);
+        const HubRoute& dst = routes_[to_route];
+        if (sender == nullptr) {
+            ++stats_.unknown_source;
+            ::close(cfd);
+            continue;
+        }
+        // Connect to the real instance from the sender's front address.
+        const int sfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        sockaddr_in src = to_sockaddr(sender->front.host, 0);
+        sockaddr_in to = to_sockaddr(dst.real.host, dst.real.port);
+        if (sfd < 0 || ::bind(sfd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
+            (::connect(sfd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
+            if (sfd >= 0) ::close(sfd);
+            ::close(cfd);
+            continue;
+        }
+        const int one = 1;
+        ::setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        ::setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        auto r = std::make_shared<TcpRelay>();
+        r->client_fd = cfd;
+        r->server_fd = sfd;
+        if (writer_ != nullptr) {
+            r->flow = writer_->tcp_open(now_us(), ep4(host, ntohs(peer.sin_port)), ep4(dst.real.host, dst.real.port));
+        }
+        ++stats_.tcp_connections;
+        relays_[cfd] = r;
+        relays_[sfd] = r;
+        loop_.watch(cfd, POLLIN, [this, r](short /*ev*/) { pump(r, true); });
+        loop_.watch(sfd, POLLIN | POLLOUT, [this, r](short ev) {
+            if (!r->server_connected && (ev & (POLLOUT | POLLERR | POLLHUP)) != 0) {
+                int err = 0;
+                socklen_t l = sizeof err;
+                ::getsockopt(r->server_fd, SOL_SOCKET, SO_ERROR, &err, &l);
+                if (err != 0) {
+                    close_relay(r);
+                    return;
+                }
+                r->server_connected = true;
+            }
+            pump(r, false);
+        });
+    }
+}
+
+// Moves bytes: reads what `from_client` (or the server) has, writes what the other side
+// can take, and records each chunk read in the pcap.
+void Hub::pump(const std::shared_ptr<TcpRelay>& r, bool from_client) {
+    if (r->closed) return;
+    const int in_fd = from_client ? r->client_fd : r->server_fd;
+    std::string& out = from_client ? r->to_server : r->to_client;
+    if (from_client || r->server_connected) {
+        char buf[16384];
+        for (;;) {
+            const ssize_t n = ::recv(in_fd, buf, sizeof buf, 0);
+            if (n > 0) {
+                out.append(buf, static_cast<std::size_t>(n));
+                stats_.tcp_bytes += static_cast<std::uint64_t>(n);
+                if (writer_ != nullptr) {
+                    writer_->tcp_data(now_us(), r->flow, from_client,
+                                      BytesView(reinterpret_cast<const std::uint8_t*>(buf), static_cast<std::size_t>(n)));
+                }
+                if (out.size() > (4u << 20)) break;  // back-pressure: stop reading until flushed
+                continue;
+            }
+            if (n == 0) {
+                (from_client ? r->client_eof : r->server_eof) = true;
+                break;
+            }
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) (from_client ? r->client_eof : r->server_eof) = true;
+            break;
+        }
+    }
+    // Flush both directions.
+    auto flush = [](int fd, std::string& buf) {
+        while (!buf.empty()) {
+            const ssize_t n = ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL);
+            if (n > 0) {
+                buf.erase(0, static_cast<std::size_t>(n));
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        }
+        return true;
+    };
+    bool ok = true;
+    if (r->server_connected) ok = flush(r->server_fd, r->to_server) && ok;
+    ok = flush(r->client_fd, r->to_client) && ok;
+    if (!ok || (r->client_eof && r->to_server.empty()) || (r->server_eof && r->to_client.empty())) {
+        close_relay(r);
+        return;
+    }
+    loop_.set_events(r->client_fd, POLLIN | (r->to_client.empty() ? 0 : POLLOUT));
+    if (r->server_connected) loop_.set_events(r->server_fd, POLLIN | (r->to_server.empty() ? 0 : POLLOUT));
+}
+
+void Hub::close_relay(const std::shared_ptr<TcpRelay>& r) {
+    if (r->closed) return;
+    r->closed = true;
+    if (writer_ != nullptr) writer_->tcp_close(now_us(), r->flow);
+    for (int* fd : {&r->client_fd, &r->server_fd}) {
+        if (*fd < 0) continue;
+        loop_.unwatch(*fd);
+        relays_.erase(*fd);
+        ::close(*fd);
+        *fd = -1;
+    }
+}
+
+}  // namespace mtc::runner

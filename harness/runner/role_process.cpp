@@ -1,0 +1,347 @@
+#include "harness/runner/role_process.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "harness/net/endpoint.hpp"
+#include "harness/net/event_loop.hpp"
+#include "harness/net/stream.hpp"
+#include "harness/net/udp.hpp"
+#include "harness/runner/control_server.hpp"
+#include "harness/runner/keys_file.hpp"
+#include "protocols/core/clock.hpp"
+#include "protocols/core/codec.hpp"
+#include "protocols/core/instantiate.hpp"
+#include "protocols/core/registry.hpp"
+
+namespace mtc::runner {
+namespace {
+
+net::EventLoop* g_loop = nullptr;  // for the signal handler only
+
+extern "C" void on_terminate(int /*sig*/) {
+    if (g_loop != nullptr) g_loop->stop_from_signal();
+}
+
+int fail(int code, const std::string& msg) {
+    std::cerr << "mtcfuzz role: " << msg << "\n";
+    return code;
+}
+
+// Everything that happens to one role instance; lives for the process.
+class RoleHost final : public EventSink {
+public:
+    RoleHost(net::EventLoop& loop, const RoleProcessOptions& o) : loop_(loop), o_(o) {}
+
+    int setup();
+
+    // EventSink: every event goes to the control clients and the events file.
+    void emit(const Event& e) override {
+        const std::string line = to_json_line(e);
+        if (events_out_) *events_out_ << line << '\n' << std::flush;
+        control_->broadcast(line);
+        ++counts_[std::string(to_string(e.kind))];
+        if (e.kind == EventKind::commit || e.kind == EventKind::reject) finished(e.session);
+    }
+
+private:
+    using json = nlohmann::ordered_json;
+
+    std::string scheme_for(const std::string& peer_role) const {
+        return spec_->is_secure_link(o_.role, peer_role) ? "tls:" : "udp:";
+    }
+
+    void send(std::vector<Outbound> out);
+    void send_frame(const Address& to, const Bytes& frame, std::uint64_t session);
+    void deliver(BytesView frame, const Address& from, const std::optional<std::string>& peer) {
+        send(deliver_frame(*role_, *spec_->schema, frame, from, peer));
+    }
+    void attach(const std::shared_ptr<net::StreamConn>& conn, const std::string& key);
+    void on_command(const std::string& line, ControlServer::Client& client);
+    void start_run();
+    void arm_retransmit(std::uint64_t session, int attempt);
+    void finished(std::uint64_t session) {
+        auto it = pending_.find(session);
+        if (it == pending_.end()) return;
+        loop_.cancel(it->second.timer);
+        pending_.erase(it);
+    }
+
+    net::EventLoop& loop_;
+    const RoleProcessOptions& o_;
+    const ProtocolSpec* spec_ = nullptr;
+    InstanceKeys keys_;
+    Deployment deployment_;
+    SystemClock clock_;
+    std::unique_ptr<KeyFingerprinter> fingerprinter_;
+    std::unique_ptr<Role> role_;
+    std::unique_ptr<net::UdpSocket> udp_;
+    std::unique_ptr<net::StreamListener> tls_listener_;
+    std::optional<net::TlsConfig> tls_;
+    std::map<std::string, std::shared_ptr<net::StreamConn>> conns_;  // "host:port" -> connection
+    std::map<std::string, std::string> identity_at_;                  // "tls:host:port" -> identity
+    std::unique_ptr<ControlServer> control_;
+    std::unique_ptr<std::ofstream> events_out_;
+    std::map<std::string, std::size_t> counts_;
+    std::size_t frames_in_ = 0, frames_out_ = 0;
+
+    // An initiator's run waiting for its end: what to resend and when.
+    struct Pending {
+        std::vector<std::pair<Address, Bytes>> frames;
+        net::EventLoop::TimerId timer = 0;
+    };
+    std::map<std::uint64_t, Pending> pending_;
+    std::optional<std::uint64_t> sending_session_;  // set while start() output is being sent
+};
+
+int RoleHost::setup() {
+    spec_ = find_protocol(o_.protocol);
+    if (spec_ == nullptr) return fail(2, "unknown protocol '" + o_.protocol + "'");
+    if (spec_->role(o_.role) == nullptr) return fail(2, o_.protocol + " has no role '" + o_.role + "'");
+    auto keys = load_keys(o_.keys_file);
+    if (!keys) return fail(2, keys.error().describe());
+    keys_ = std::move(keys).value();
+    if (keys_.protocol != o_.protocol || keys_.plan.role != o_.role) {
+        return fail(2, "keys file " + o_.keys_file + " is for " + keys_.protocol + " " + keys_.plan.role +
+                           ", not " + o_.protocol + " " + o_.role);
+    }
+    if (o_.variant) keys_.options.variant = *o_.variant;
+    if (auto v = spec_->validate(keys_.options); !v) return fail(2, v.error().describe());
+
+    auto bind = net::parse_endpoint(o_.bind);
+    if (!bind) return fail(2, "--bind " + o_.bind + ": " + bind.error().describe());
+    if (!o_.allow_remote && !bind->is_loopback()) {
+        return fail(2, "--bind " + o_.bind + " is not a loopback address (pass --allow-remote to allow it)");
+    }
+    // Every peer the plan names must be given an address, and nothing else.
+    std::map<std::string, std::string> address_of_instance;
+    for (const auto& [logical, addr] : o_.peers) {
+        auto it = keys_.plan.peers.find(logical);
+        if (it == keys_.plan.peers.end()) {
+            std::string known;
+            for (const auto& [l, i] : keys_.plan.peers) known += (known.empty() ? "" : ", ") + l;
+            return fail(2, "--peer " + logical + ": " + o_.role + " has no peer named '" + logical +
+                               "' (peers: " + known + ")");
+        }
+        auto ep = net::parse_endpoint(addr);
+        if (!ep) return fail(2, "--peer " + logical + "=" + addr + ": " + ep.error().describe());
+        if (!o_.allow_remote && !ep->is_loopback()) {
+            return fail(2, "--peer " + logical + "=" + addr +
+                               " is not a loopback address (pass --allow-remote to allow it)");
+        }
+        const std::string& instance = it->second;
+        const std::string scheme = scheme_for(keys_.peers.at(instance).role);
+        address_of_instance[instance] = scheme + ep->to_string();
+        identity_at_[scheme + ep->to_string()] = keys_.peers.at(instance).identity;
+    }
+    for (const auto& [logical, instance] : keys_.plan.peers) {
+        if (address_of_instance.count(instance) == 0) return fail(2, "missing --peer " + logical + "=ADDR");
+    }
+
+    // TLS material, needed only when one of this role's links is secure.
+    bool secure = false;
+    for (const auto& r : spec_->roles) secure = secure || spec_->is_secure_link(o_.role, r.name);
+    if (secure) {
+        const std::filesystem::path dir = std::filesystem::path(o_.keys_file).parent_path();
+        tls_ = net::TlsConfig{o_.tls_ca.value_or((dir / ".." / "pki" / "ca.pem").string()),
+                              o_.tls_cert.value_or((dir / "cert.pem").string()),
+                              o_.tls_key.value_or((dir / "key.pem").string())};
+    }
+
+    if (o_.events_file) {
+        events_out_ = std::make_unique<std::ofstream>(*o_.events_file, std::ios::app);
+        if (!*events_out_) return fail(2, "cannot open events file " + *o_.events_file);
+    }
+    auto control = ControlServer::listen(loop_, o_.control);
+    if (!control) return fail(3, control.error().describe());
+    control_ = std::move(control).value();
+    control_->on_line([this](const std::string& line, ControlServer::Client& c) { on_command(line, c); });
+
+    if (keys_.fingerprint_salt.empty()) {
+        keys_.fingerprint_salt = make_rng(o_.seed, "key-fingerprint-salt")->secret_bytes(32);
+    }
+    fingerprinter_ = std::make_unique<KeyFingerprinter>(keys_.fingerprint_salt);
+    deployment_ = keys_.deployment();
+    const RoleRuntime rt{o_.seed, &clock_, this, fingerprinter_.get()};
+    auto role = instantiate_role(*spec_, deployment_, keys_.plan, rt,
+                                 [&](const std::string& inst) { return address_of_instance.at(inst); });
+    if (!role) return fail(2, role.error().describe());
+    role_ = std::move(role).value();
+
+    auto udp = net::UdpSocket::bind(loop_, *bind);
+    if (!udp) return fail(3, "cannot bind UDP " + o_.bind + ": " + udp.error().describe());
+    udp_ = std::move(udp).value();
+    udp_->on_datagram([this](Bytes d, const net::Endpoint& from) {
+        ++frames_in_;
+        deliver(d, "udp:" + from.to_string(), std::nullopt);
+    });
+    if (tls_) {
+        net::Endpoint tcp_bind = *bind;
+        tcp_bind.port = udp_->local().port;  // same port number for TCP, also when it was 0
+        auto listener = net::StreamListener::listen(loop_, tcp_bind, tls_);
+        if (!listener) return fail(3, "cannot listen on TCP " + tcp_bind.to_string() + ": " + listener.error().describe());
+        tls_listener_ = std::move(listener).value();
+        tls_listener_->on_accept([this](std::shared_ptr<net::StreamConn> c) { attach(c, c->remote().to_string()); });
+    }
+    return 0;
+}
+
+void RoleHost::attach(const std::shared_ptr<net::StreamConn>& conn, const std::string& key) {
+    conns_[key] = conn;
+    std::weak_ptr<net::StreamConn> weak = conn;
+    conn->on_frame([this, weak](Bytes frame) {
+        auto c = weak.lock();
+        if (!c) return;
+        ++frames_in_;
+        deliver(frame, "tls:" + c->remote().to_string(), c->peer_identity());
+    });
+    conn->on_close([this, key](const std::string& why) {
+        conns_.erase(key);
+        if (!why.empty()) role_->env().events->error(0, "link " + key + " closed: " + why);
+    });
+}
+
+void RoleHost::send(std::vector<Outbound> out) {
+    for (auto& o : out) {
+        auto bytes = encode(*spec_->schema, o.msg);
+        if (!bytes) {
+            role_->env().events->error(o.msg.session, "encode: " + bytes.error().describe());
+            continue;
+        }
+        if (sending_session_) pending_[*sending_session_].frames.emplace_back(o.to, *bytes);
+        send_frame(o.to, *bytes, o.msg.session);
+    }
+}
+
+void RoleHost::send_frame(const Address& to, const Bytes& frame, std::uint64_t session) {
+    const std::string_view addr = to;
+    if (addr.substr(0, 4) == "udp:") {
+        auto ep = net::parse_endpoint(addr.substr(4));
+        if (ep && udp_->send_to(*ep, frame)) {
+            ++frames_out_;
+            return;
+        }
+        role_->env().events->error(session, "cannot send to " + to);
+        return;
+    }
+    if (addr.substr(0, 4) == "tls:") {
+        const std::string key(addr.substr(4));
+        auto it = conns_.find(key);
+        if (it == conns_.end() || !it->second->is_open()) {
+            auto ep = net::parse_endpoint(key);
+            auto id = identity_at_.find(to);
+            if (!ep || id == identity_at_.end()) {
+                role_->env().events->error(session, "no TLS link to " + to);
+                return;
+            }
+            auto conn = net::connect(loop_, *ep, tls_, id->second);
+            if (!conn) {
+                role_->env().events->error(session, "cannot connect to " + to + ": " + conn.error().describe());
+                return;
+            }
+            attach(*conn, key);
+            it = conns_.find(key);
+        }
+        it->second->send_frame(frame);
+        ++frames_out_;
+        return;
+    }
+    role_->env().events->error(session, "unroutable address " + to);
+}
+
+void RoleHost::start_run() {
+    auto out = role_->start();
+    if (out.empty()) return;
+    // The frames of the run's first flight are remembered (in send) for retransmission.
+    const std::uint64_t session = out.front().msg.session;
+    sending_session_ = session;
+    send(std::move(out));
+    sending_session_.reset();
+    arm_retransmit(session, 0);
+}
+
+void RoleHost::arm_retransmit(std::uint64_t session, int attempt) {
+    auto it = pending_.find(session);
+    if (it == pending_.end()) return;
+    const auto delay = std::chrono::milliseconds(o_.retransmit_ms << attempt);
+    it->second.timer = loop_.after(delay, [this, session, attempt] {
+        auto p = pending_.find(session);
+        if (p == pending_.end()) return;
+        if (attempt >= o_.retransmit_tries) {
+            pending_.erase(p);
+            role_->env().events->reject(session, "", "timeout: no answer after " +
+                                                         std::to_string(o_.retransmit_tries) + " retransmissions");
+            return;
+        }
+        for (const auto& [to, frame] : p->second.frames) send_frame(to, frame, session);
+        arm_retransmit(session, attempt + 1);
+    });
+}
+
+void RoleHost::on_command(const std::string& line, ControlServer::Client& client) {
+    const json cmd = json::parse(line, nullptr, false);
+    json reply;
+    if (cmd.is_discarded() || !cmd.is_object() || !cmd.contains("cmd") || !cmd["cmd"].is_string()) {
+        reply = {{"reply", "error"}, {"ok", false}, {"reason", "expected {\"cmd\": \"start\"|\"stop\"|\"status\"}"}};
+        client.send(reply.dump());
+        return;
+    }
+    const std::string c = cmd["cmd"].get<std::string>();
+    if (c == "start") {
+        const bool initiator = spec_->role(o_.role)->initiator;
+        int n = 1;
+        if (cmd.contains("sessions") && cmd["sessions"].is_number_integer()) n = cmd["sessions"].get<int>();
+        if (initiator) {
+            for (int i = 0; i < n && i < 100000; ++i) start_run();
+        }
+        reply = {{"reply", "start"}, {"ok", initiator}};
+        if (!initiator) reply["reason"] = o_.role + " is not an initiator";
+    } else if (c == "status") {
+        reply = {{"reply", "status"},          {"ok", true},
+                 {"protocol", o_.protocol},    {"role", o_.role},
+                 {"instance", keys_.plan.instance}, {"identity", keys_.plan.creds.identity},
+                 {"variant", keys_.options.variant}, {"udp", udp_->local().to_string()},
+                 {"tls", tls_listener_ ? json(tls_listener_->local().to_string()) : json(nullptr)},
+                 {"frames_in", frames_in_},    {"frames_out", frames_out_},
+                 {"events", counts_},          {"pending_runs", pending_.size()}};
+    } else if (c == "stop") {
+        reply = {{"reply", "stop"}, {"ok", true}};
+        client.send(reply.dump());
+        loop_.stop();
+        return;
+    } else {
+        reply = {{"reply", "error"}, {"ok", false}, {"reason", "unknown command '" + c + "'"}};
+    }
+    client.send(reply.dump());
+}
+
+}  // namespace
+
+int run_role_process(const RoleProcessOptions& options) {
+    net::ignore_sigpipe();
+    net::EventLoop loop;
+    RoleHost host(loop, options);
+    if (int rc = host.setup(); rc != 0) return rc;
+    g_loop = &loop;
+    struct sigaction sa {};
+    sa.sa_handler = on_terminate;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGINT, &sa, nullptr);
+    loop.run();
+    g_loop = nullptr;
+    return 0;
+}
+
+}  // namespace mtc::runner
