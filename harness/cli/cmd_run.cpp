@@ -91,6 +91,7 @@ int cmd_run(const std::vector<std::string>& args) {
         ("seed", po::value(&seed), "seed keys and the roles' randomness")
         ("direct", po::bool_switch(&o.direct), "let the roles talk directly, without the hub (no pcap)")
         ("keep", po::bool_switch(&o.keep_workdir), "keep the work directory (keys, role logs)")
+        ("addr-prefix", po::value(&o.addr_prefix), "127.A.B: instance k on 127.A.B.(k+1), hub fronts on .(k+129) (default: random)")
         ("stall-timeout", po::value(&stall_s)->default_value(10), "give up when no session ends for S seconds")
         ("json", po::bool_switch(), "print the summary as JSON");
     // clang-format on
@@ -114,6 +115,13 @@ int cmd_run(const std::vector<std::string>& args) {
     if (stall_s < 1 || stall_s > 3600) return usage_error("run", "--stall-timeout must be 1..3600 seconds");
     if (o.direct && !pcap.empty()) return usage_error("run", "--pcap needs the hub; drop --direct");
     o.stall_timeout = std::chrono::seconds(stall_s);
+    if (!o.addr_prefix.empty()) {
+        unsigned a = 0, b = 0;
+        char extra = 0;
+        if (std::sscanf(o.addr_prefix.c_str(), "127.%u.%u%c", &a, &b, &extra) != 2 || a > 255 || b > 255) {
+            return usage_error("run", "--addr-prefix wants 127.A.B, got '" + o.addr_prefix + "'");
+        }
+    }
     if (!pcap.empty()) o.pcap = pcap;
     if (!events.empty()) o.events_file = events;
     if (vm->count("seed") != 0) o.seed = seed;

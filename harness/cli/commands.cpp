@@ -9,6 +9,8 @@ int cmd_dissector(const std::vector<std::string>& args);
 int cmd_provision(const std::vector<std::string>& args);
 int cmd_role(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
+int cmd_pcap(const std::vector<std::string>& args);
+int cmd_capture(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
@@ -22,6 +24,9 @@ const std::vector<Command>& commands() {
          cmd_provision},
         {"role", "run one role instance as a live process (UDP / TLS, control socket)", cmd_role},
         {"run", "honest sessions through live role processes and the relaying hub (pcap)", cmd_run},
+        {"pcap", "list the mtcfuzz messages in a capture file: pcap ls FILE [--json]", cmd_pcap},
+        {"capture", "record an interface live into a pcap file (libpcap; root or CAP_NET_RAW)",
+         cmd_capture},
     };
     return all;
 }

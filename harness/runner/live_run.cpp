@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "harness/net/signals.hpp"
 #include "harness/pcap/writer.hpp"
 #include "harness/runner/control_client.hpp"
 #include "harness/runner/process.hpp"
@@ -66,7 +67,10 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     // A and B are random so concurrent runs on one machine do not collide.
     if (prov->instances.size() > 120) return make_error("run: at most 120 role instances");
     OsRng rng;
-    const std::string net_prefix = "127." + std::to_string(16 + rng.uniform(200)) + "." + std::to_string(rng.uniform(256)) + ".";
+    const std::string net_prefix =
+        (o.addr_prefix.empty() ? "127." + std::to_string(16 + rng.uniform(200)) + "." + std::to_string(rng.uniform(256))
+                               : o.addr_prefix) +
+        ".";
     std::vector<Instance> inst(prov->instances.size());
     std::map<std::string, std::size_t> index;
     for (std::size_t k = 0; k < inst.size(); ++k) {

@@ -31,6 +31,10 @@ struct LiveRunOptions {
     bool direct = false;                     // roles talk to each other, no hub
     bool keep_workdir = false;
     std::string self_exe;                    // the mtcfuzz binary to spawn roles with
+    // "127.A.B": instance k listens on 127.A.B.(k+1), its hub front on 127.A.B.(k+129).
+    // Random when empty (so concurrent runs do not collide); fixed, it lets a capture filter
+    // on "net 127.A.B.0/24".
+    std::string addr_prefix;
     std::chrono::milliseconds stall_timeout{10000};  // no session progress for this long: stop
     std::function<void(std::size_t done, std::size_t total)> progress;
 };

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "harness/net/pki.hpp"
+#include "harness/net/test_pki.hpp"
 #include "harness/runner/files.hpp"
 #include "harness/runner/keys_file.hpp"
 #include "protocols/core/rng.hpp"
@@ -18,6 +18,25 @@ std::string instance_dir_name(const std::string& instance) {
     }
     return s;
 }
+
+namespace {
+
+// Moves an issued certificate and key to the names `mtcfuzz role` expects, mode 0600.
+Status settle(net::IssuedCert& c, const std::string& cert, const std::string& key) {
+    std::error_code ec;
+    std::filesystem::rename(c.cert_file, cert, ec);
+    if (!ec) std::filesystem::rename(c.key_file, key, ec);
+    if (ec) return make_error("cannot place certificate for " + c.cn + ": " + ec.message());
+    c.cert_file = cert;
+    c.key_file = key;
+    for (const auto& f : {cert, key}) {
+        std::filesystem::permissions(f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                     std::filesystem::perm_options::replace, ec);
+    }
+    return Ok{};
+}
+
+}  // namespace
 
 Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
     namespace fs = std::filesystem;
@@ -41,9 +60,9 @@ Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
     if (auto s = make_dirs(req.dir + "/pki"); !s) return s.error();
 
     // One CA per deployment; every instance gets a certificate whose CN is its identity.
-    auto ca = net::Pki::create_ca("mtcfuzz " + req.spec->name + " CA");
+    auto ca = net::issue_ca(req.dir + "/pki", "mtcfuzz " + req.spec->name + " CA");
     if (!ca) return ca.error();
-    if (auto s = ca->write(req.dir + "/pki/ca.pem", req.dir + "/pki/ca-key.pem"); !s) return s.error();
+    if (auto s = settle(*ca, req.dir + "/pki/ca.pem", req.dir + "/pki/ca-key.pem"); !s) return s.error();
 
     // The salt of key fingerprints is shared by the whole deployment, so the commits of
     // different processes can be compared.
@@ -59,9 +78,9 @@ Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
         keys.fingerprint_salt = salt;
         const std::string dir = req.dir + "/" + instance_dir_name(keys.plan.instance);
         if (auto s = make_dirs(dir); !s) return s.error();
-        auto leaf = ca->issue(keys.plan.creds.identity);
+        auto leaf = net::issue_leaf(*ca, dir, keys.plan.creds.identity);
         if (!leaf) return leaf.error();
-        if (auto s = leaf->write(dir + "/cert.pem", dir + "/key.pem"); !s) return s.error();
+        if (auto s = settle(*leaf, dir + "/cert.pem", dir + "/key.pem"); !s) return s.error();
         std::string text = to_json(keys);
         auto s = write_file_atomic(dir + "/keys.json", text, 0600);
         secure_wipe(text.data(), text.size());

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "harness/net/endpoint.hpp"
+#include "harness/net/signals.hpp"
 #include "harness/net/event_loop.hpp"
 #include "harness/net/stream.hpp"
 #include "harness/net/udp.hpp"
@@ -245,7 +246,8 @@ void RoleHost::send_frame(const Address& to, const Bytes& frame, std::uint64_t s
                 role_->env().events->error(session, "no TLS link to " + to);
                 return;
             }
-            auto conn = net::connect(loop_, *ep, tls_, id->second);
+            // From our own address, so a relay between us can tell who is connecting.
+            auto conn = net::connect(loop_, *ep, tls_, id->second, udp_->local().host);
             if (!conn) {
                 role_->env().events->error(session, "cannot connect to " + to + ": " + conn.error().describe());
                 return;
