@@ -2,7 +2,8 @@
 // in one process on the same machine; prints both rates and the ratio hub/direct
 // (goal for ProSe: at least 0.5).
 //
-//   build/release/bench/bench_live build/release/harness/cli/mtcfuzz [SESSIONS] [CONCURRENCY] [PROTOCOL]
+//   build/release/bench/bench_live build/release/harness/cli/mtcfuzz [SESSIONS] [CONCURRENCY]
+//   [PROTOCOL]
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -12,7 +13,9 @@
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s MTCFUZZ_BINARY [SESSIONS=2000] [CONCURRENCY=8] [PROTOCOL=prose]\n", argv[0]);
+        std::fprintf(stderr,
+                     "usage: %s MTCFUZZ_BINARY [SESSIONS=2000] [CONCURRENCY=8] [PROTOCOL=prose]\n",
+                     argv[0]);
         return 2;
     }
     const std::size_t sessions = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 2000;
@@ -41,8 +44,10 @@ int main(int argc, char** argv) {
             return 3;
         }
         rate[hub] = static_cast<double>(r->sessions_committed) / r->wall_s;
-        std::printf("%-7s %zu sessions, %zu in flight: %.1f sessions/s, latency p50 %.2f ms p99 %.2f ms\n",
-                    hub ? "hub" : "direct", sessions, concurrency, rate[hub], r->percentile(50), r->percentile(99));
+        std::printf(
+            "%-7s %zu sessions, %zu in flight: %.1f sessions/s, latency p50 %.2f ms p99 %.2f ms\n",
+            hub ? "hub" : "direct", sessions, concurrency, rate[hub], r->percentile(50),
+            r->percentile(99));
     }
     std::printf("hub/direct throughput ratio: %.2f (goal for ProSe: >= 0.5)\n", rate[1] / rate[0]);
     return 0;

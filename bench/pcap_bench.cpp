@@ -9,6 +9,7 @@
 //   - mtcfuzz: PcapReader -> PacketDecoder -> Dissector (strict decode of every frame, rows
 //              with every field rendered), the path `mtcfuzz pcap ls` takes minus printing
 // Each is run 3 times and the best kept. Figures are printed, never asserted.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +28,10 @@
 
 namespace {
 
-using namespace mtc;
+using mtc::Bytes;
+using mtc::Message;
+namespace prose = mtc::prose;
+namespace mp = mtc::pcap;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
@@ -49,23 +53,23 @@ std::vector<Bytes> prose_frames() {
         m.protocol = prose::kProtocolId;
         m.type = type;
         m.session = 0x1122334455667700ULL + type;
-        m.set(prose::MTCdID, to_bytes("mtcd-000017"));
-        m.set(prose::MTCsID, to_bytes("mtcs-0"));
+        m.set(prose::MTCdID, mtc::to_bytes("mtcd-000017"));
+        m.set(prose::MTCsID, mtc::to_bytes("mtcs-0"));
         if (type <= prose::M2) {
             m.set(prose::MTCdNonce, Bytes(16, 0x11));
-            m.set(prose::UEID, to_bytes("ue-0"));
+            m.set(prose::UEID, mtc::to_bytes("ue-0"));
             m.set(prose::MTCdInfo_MICAlg, Bytes{1});
             m.set(prose::MTCdInfo_KDFAlgs, Bytes{1, 2});
             m.set(prose::MTCdMIC, Bytes(32, 0x22));
         } else {
-            m.set(prose::UEID, to_bytes("ue-0"));
+            m.set(prose::UEID, mtc::to_bytes("ue-0"));
             m.set(prose::MTCsNonce, Bytes(16, 0x33));
             m.set(prose::MTCsInfo_KDFAlg, Bytes{1});
             m.set(prose::MTCsInfo_Expiry, Bytes(8, 0));
             m.set(prose::MTCsMIC, Bytes(32, 0x44));
             if (type == prose::M3) m.set(prose::DMKey, Bytes(32, 0x55));
         }
-        auto f = encode(prose::schema(), m);
+        auto f = mtc::encode(prose::schema(), m);
         if (!f) {
             std::fprintf(stderr, "bench_pcap: %s\n", f.error().describe().c_str());
             std::exit(3);
@@ -75,9 +79,9 @@ std::vector<Bytes> prose_frames() {
     return out;
 }
 
-class CountRows final : public pcap::RowSink {
+class CountRows final : public mp::RowSink {
 public:
-    void on_row(const pcap::ListedMessage& row) override {
+    void on_row(const mp::ListedMessage& row) override {
         ++rows;
         fields += row.fields.size();
     }
@@ -87,8 +91,8 @@ public:
 double time_bare(const std::string& path, std::uint64_t& packets) {
     char errbuf[PCAP_ERRBUF_SIZE];
     const auto t0 = Clock::now();
-    pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO,
-                                                        errbuf);
+    pcap_t* p =
+        pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (p == nullptr) {
         std::fprintf(stderr, "bench_pcap: %s\n", errbuf);
         std::exit(3);
@@ -123,11 +127,11 @@ double time_tcpdump(const std::string& path) {
     return s;
 }
 
-double time_mtcfuzz(const std::string& path, CountRows& rows, pcap::ReaderStats& stats) {
+double time_mtcfuzz(const std::string& path, CountRows& rows, mp::ReaderStats& stats) {
     const auto t0 = Clock::now();
     rows = CountRows{};
-    pcap::Dissector dissector(rows);
-    auto r = pcap::read_pcap(path, dissector);
+    mp::Dissector dissector(rows);
+    auto r = mp::read_pcap(path, dissector);
     const double s = seconds_since(t0);
     if (!r) {
         std::fprintf(stderr, "bench_pcap: %s\n", r.error().describe().c_str());
@@ -141,21 +145,21 @@ double time_mtcfuzz(const std::string& path, CountRows& rows, pcap::ReaderStats&
 
 int main(int argc, char** argv) {
     const std::uint64_t packets = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("mtc_pcap_bench_" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("mtc_pcap_bench_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const std::string path = (dir / "udp.pcap").string();
 
     const auto frames = prose_frames();
     auto t0 = Clock::now();
     {
-        auto w = pcap::PcapWriter::create(path);
+        auto w = mp::PcapWriter::create(path);
         if (!w) {
             std::fprintf(stderr, "bench_pcap: %s\n", w.error().describe().c_str());
             return 3;
         }
-        const auto a = pcap::Endpoint4::from_host(0x0a000001, 40000);
-        const auto b = pcap::Endpoint4::from_host(0x0a000002, 5000);
+        const auto a = mp::Endpoint4::from_host(0x0a000001, 40000);
+        const auto b = mp::Endpoint4::from_host(0x0a000002, 5000);
         std::int64_t ts = 1'735'689'600'000'000;
         for (std::uint64_t i = 0; i < packets; ++i) {
             // 64 client ports: 64 UDP conversations.
@@ -179,7 +183,7 @@ int main(int argc, char** argv) {
     const double bare = best_of_3([&] { return time_bare(path, bare_packets); });
     const double tcpdump = best_of_3([&] { return time_tcpdump(path); });
     CountRows rows;
-    pcap::ReaderStats stats;
+    mp::ReaderStats stats;
     const double ours = best_of_3([&] { return time_mtcfuzz(path, rows, stats); });
 
     const auto rate = [&](double s) { return s > 0 ? packets / s / 1e6 : 0.0; };
@@ -191,11 +195,12 @@ int main(int argc, char** argv) {
     } else {
         std::printf("tcpdump: not run (not installed or failed)\n");
     }
-    std::printf("mtcfuzz read+dissect:       %7.3f s  %6.2f M packets/s  (%llu messages, %llu "
-                "fields, %llu issues)\n",
-                ours, rate(ours), static_cast<unsigned long long>(rows.rows),
-                static_cast<unsigned long long>(rows.fields),
-                static_cast<unsigned long long>(stats.issues));
+    std::printf(
+        "mtcfuzz read+dissect:       %7.3f s  %6.2f M packets/s  (%llu messages, %llu "
+        "fields, %llu issues)\n",
+        ours, rate(ours), static_cast<unsigned long long>(rows.rows),
+        static_cast<unsigned long long>(rows.fields),
+        static_cast<unsigned long long>(stats.issues));
     if (tcpdump > 0) {
         std::printf("ratio mtcfuzz/tcpdump speed: %.2f (goal >= 1.0)\n", tcpdump / ours);
     }

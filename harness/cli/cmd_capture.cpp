@@ -90,7 +90,8 @@ int cmd_capture(const std::vector<std::string>& args) {
         return kRunFailed;
     }
     if (!filter.empty()) {
-        if (auto s = (*cap)->set_filter(filter); !s) return usage_error("capture", s.error().reason);
+        if (auto s = (*cap)->set_filter(filter); !s)
+            return usage_error("capture", s.error().reason);
     }
     if (auto s = (*cap)->start_output(file); !s) {
         std::cerr << "mtcfuzz capture: " << s.error().reason << "\n";

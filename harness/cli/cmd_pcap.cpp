@@ -97,9 +97,8 @@ int cmd_pcap_ls(const std::vector<std::string>& args) {
                   "%llu TCP segments, %llu not UDP/TCP skipped",
                   static_cast<unsigned long long>(ds.messages),
                   static_cast<unsigned long long>(ds.errors),
-                  static_cast<unsigned long long>(rs.packets),
-                  (*reader)->link_type_name().c_str(), static_cast<unsigned long long>(rs.udp),
-                  static_cast<unsigned long long>(rs.tcp),
+                  static_cast<unsigned long long>(rs.packets), (*reader)->link_type_name().c_str(),
+                  static_cast<unsigned long long>(rs.udp), static_cast<unsigned long long>(rs.tcp),
                   static_cast<unsigned long long>(rs.not_udp_tcp));
     std::string line = summary;
     if (rs.retransmitted != 0) {

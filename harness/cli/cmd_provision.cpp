@@ -23,14 +23,15 @@ int cmd_provision(const std::vector<std::string>& args) {
     po::positional_options_description pos;
     pos.add("protocol", 1);
     int code = kOk;
-    auto vm = parse("provision", "PROTOCOL -o DIR [--instances ROLE=N ...] [options]",
-                    "Creates identities, long-term keys, PSKs and TLS certificates (one CA per\n"
-                    "deployment, a certificate per instance with its identity as CN) for N instances\n"
-                    "of each role, and writes them to DIR: DIR/deployment.json (public), DIR/pki/,\n"
-                    "and DIR/<instance>/{keys.json,cert.pem,key.pem} for 'mtcfuzz role'. Every file is\n"
-                    "created 0600. A non-empty DIR is refused unless --force is given.\n"
-                    "example: mtcfuzz provision prose --instances MTCd=3 --instances UE=2 -o /tmp/prose",
-                    opts, pos, args, code);
+    auto vm =
+        parse("provision", "PROTOCOL -o DIR [--instances ROLE=N ...] [options]",
+              "Creates identities, long-term keys, PSKs and TLS certificates (one CA per\n"
+              "deployment, a certificate per instance with its identity as CN) for N instances\n"
+              "of each role, and writes them to DIR: DIR/deployment.json (public), DIR/pki/,\n"
+              "and DIR/<instance>/{keys.json,cert.pem,key.pem} for 'mtcfuzz role'. Every file is\n"
+              "created 0600. A non-empty DIR is refused unless --force is given.\n"
+              "example: mtcfuzz provision prose --instances MTCd=3 --instances UE=2 -o /tmp/prose",
+              opts, pos, args, code);
     if (!vm) return code;
     const ProtocolSpec* spec = require_protocol("provision", protocol);
     if (spec == nullptr) return kUsage;
@@ -42,7 +43,8 @@ int cmd_provision(const std::vector<std::string>& args) {
     if (auto err = dep.resolve(*spec, req.options)) return usage_error("provision", *err);
     auto out = runner::provision_to_dir(req);
     if (!out) return usage_error("provision", out.error().describe());
-    std::cout << "provisioned " << out->instances.size() << " instances of " << spec->name << " in " << dir << "\n";
+    std::cout << "provisioned " << out->instances.size() << " instances of " << spec->name << " in "
+              << dir << "\n";
     for (const auto& i : out->instances) {
         std::cout << "  " << i.instance << " (" << i.identity << "): " << i.keys_file << "\n";
     }

@@ -34,17 +34,20 @@ int cmd_role(const std::vector<std::string>& args) {
     po::positional_options_description pos;
     pos.add("protocol", 1).add("role", 1);
     int code = kOk;
-    auto vm = parse("role", "PROTOCOL ROLE --bind HOST:PORT --keys FILE --control SOCK [--peer NAME=ADDR ...]",
-                    "Runs one role instance as a process on the network. Links the paper assumes secure\n"
-                    "(ProSe UE <-> MTCs) run over TLS 1.3 with client certificates; the others over UDP.\n"
-                    "The control socket takes {\"cmd\":\"start\"|\"stop\"|\"status\"} lines and streams every\n"
-                    "event as a JSON line. SIGTERM shuts the process down cleanly. Addresses must be\n"
-                    "loopback (127.0.0.0/8, ::1) unless --allow-remote is given.\n"
-                    "example: mtcfuzz role prose MTCs --bind 127.0.0.3:4242 --peer ... --keys DIR/MTCs-0/keys.json \\\n"
-                    "           --control /tmp/mtcs.sock",
-                    opts, pos, args, code);
+    auto vm = parse(
+        "role", "PROTOCOL ROLE --bind HOST:PORT --keys FILE --control SOCK [--peer NAME=ADDR ...]",
+        "Runs one role instance as a process on the network. Links the paper assumes secure\n"
+        "(ProSe UE <-> MTCs) run over TLS 1.3 with client certificates; the others over UDP.\n"
+        "The control socket takes {\"cmd\":\"start\"|\"stop\"|\"status\"} lines and streams every\n"
+        "event as a JSON line. SIGTERM shuts the process down cleanly. Addresses must be\n"
+        "loopback (127.0.0.0/8, ::1) unless --allow-remote is given.\n"
+        "example: mtcfuzz role prose MTCs --bind 127.0.0.3:4242 --peer ... --keys "
+        "DIR/MTCs-0/keys.json \\\n"
+        "           --control /tmp/mtcs.sock",
+        opts, pos, args, code);
     if (!vm) return code;
-    if (o.protocol.empty() || o.role.empty()) return usage_error("role", "missing PROTOCOL or ROLE");
+    if (o.protocol.empty() || o.role.empty())
+        return usage_error("role", "missing PROTOCOL or ROLE");
     for (const auto& p : peers) {
         const auto eq = p.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == p.size()) {
@@ -58,7 +61,8 @@ int cmd_role(const std::vector<std::string>& args) {
     if (!ca.empty()) o.tls_ca = ca;
     if (!cert.empty()) o.tls_cert = cert;
     if (!key.empty()) o.tls_key = key;
-    if (o.retransmit_ms < 1 || o.retransmit_ms > 60000 || o.retransmit_tries < 0 || o.retransmit_tries > 20) {
+    if (o.retransmit_ms < 1 || o.retransmit_ms > 60000 || o.retransmit_tries < 0 ||
+        o.retransmit_tries > 20) {
         return usage_error("role", "--retransmit-ms must be 1..60000 and --retransmit-tries 0..20");
     }
     return runner::run_role_process(o);

@@ -1,11 +1,10 @@
 // mtcfuzz run: honest sessions through live role processes on loopback.
-#include <nlohmann/json.hpp>
-
-#include <unistd.h>
-
 #include <climits>
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/cli/cli_util.hpp"
 #include "harness/cli/deployment_options.hpp"
@@ -20,25 +19,32 @@ std::string self_exe() {
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "mtcfuzz";
 }
 
-void print_text(const ProtocolSpec& spec, const runner::LiveRunOptions& o, const runner::LiveRunResult& r) {
-    std::printf("%s (%s, %s mode, %s profile, %s): %zu sessions, %zu in flight, %.3f s (%.1f sessions/s)\n",
-                spec.name.c_str(), o.deployment.variant.c_str(), o.deployment.mode.c_str(),
-                o.deployment.profile.c_str(), o.direct ? "direct" : "through the hub", r.sessions_started,
-                o.concurrency, r.wall_s, r.wall_s > 0 ? static_cast<double>(r.sessions_committed) / r.wall_s : 0.0);
-    std::printf("%-8s %9s %7s %7s %7s %7s %6s\n", "role", "instances", "begin", "accept", "commit", "reject", "error");
+void print_text(const ProtocolSpec& spec, const runner::LiveRunOptions& o,
+                const runner::LiveRunResult& r) {
+    std::printf(
+        "%s (%s, %s mode, %s profile, %s): %zu sessions, %zu in flight, %.3f s (%.1f sessions/s)\n",
+        spec.name.c_str(), o.deployment.variant.c_str(), o.deployment.mode.c_str(),
+        o.deployment.profile.c_str(), o.direct ? "direct" : "through the hub", r.sessions_started,
+        o.concurrency, r.wall_s,
+        r.wall_s > 0 ? static_cast<double>(r.sessions_committed) / r.wall_s : 0.0);
+    std::printf("%-8s %9s %7s %7s %7s %7s %6s\n", "role", "instances", "begin", "accept", "commit",
+                "reject", "error");
     for (const auto& rs : spec.roles) {
         auto it = r.roles.find(rs.name);
         if (it == r.roles.end() || it->second.instances == 0) continue;
         const RoleSummary& s = it->second;
-        std::printf("%-8s %9zu %7zu %7zu %7zu %7zu %6zu\n", rs.name.c_str(), s.instances, s.begins, s.accepts,
-                    s.commits, s.rejects, s.errors);
+        std::printf("%-8s %9zu %7zu %7zu %7zu %7zu %6zu\n", rs.name.c_str(), s.instances, s.begins,
+                    s.accepts, s.commits, s.rejects, s.errors);
     }
-    std::printf("session latency (initiator begin to last commit): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n",
-                r.percentile(50), r.percentile(95), r.percentile(99));
+    std::printf(
+        "session latency (initiator begin to last commit): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n",
+        r.percentile(50), r.percentile(95), r.percentile(99));
     if (!o.direct) {
         std::printf("hub: %llu datagrams (%llu bytes), %llu TCP connections (%llu bytes)\n",
-                    static_cast<unsigned long long>(r.hub.datagrams), static_cast<unsigned long long>(r.hub.datagram_bytes),
-                    static_cast<unsigned long long>(r.hub.tcp_connections), static_cast<unsigned long long>(r.hub.tcp_bytes));
+                    static_cast<unsigned long long>(r.hub.datagrams),
+                    static_cast<unsigned long long>(r.hub.datagram_bytes),
+                    static_cast<unsigned long long>(r.hub.tcp_connections),
+                    static_cast<unsigned long long>(r.hub.tcp_bytes));
     }
     for (const auto& [reason, n] : r.failures) std::printf("failure x%zu: %s\n", n, reason.c_str());
     std::printf("result: %s (%zu of %zu sessions committed on every role)\n",
@@ -57,16 +63,19 @@ nlohmann::ordered_json to_json(const runner::LiveRunOptions& o, const runner::Li
     j["committed"] = r.sessions_committed;
     j["failed"] = r.sessions_failed;
     j["wall_s"] = r.wall_s;
-    j["latency_ms"] = {{"p50", r.percentile(50)}, {"p95", r.percentile(95)}, {"p99", r.percentile(99)}};
+    j["latency_ms"] = {
+        {"p50", r.percentile(50)}, {"p95", r.percentile(95)}, {"p99", r.percentile(99)}};
     j["roles"] = nlohmann::ordered_json::object();
     for (const auto& [name, s] : r.roles) {
-        j["roles"][name] = {{"instances", s.instances}, {"begin", s.begins}, {"accept", s.accepts},
-                            {"commit", s.commits}, {"reject", s.rejects}, {"error", s.errors}};
+        j["roles"][name] = {{"instances", s.instances}, {"begin", s.begins},
+                            {"accept", s.accepts},      {"commit", s.commits},
+                            {"reject", s.rejects},      {"error", s.errors}};
     }
     j["failures"] = r.failures;
     j["hub"] = {{"datagrams", r.hub.datagrams}, {"tcp_connections", r.hub.tcp_connections}};
     j["ok"] = r.all_committed();
-    j["workdir"] = r.workdir.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.workdir);
+    j["workdir"] =
+        r.workdir.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.workdir);
     return j;
 }
 
@@ -98,27 +107,32 @@ int cmd_run(const std::vector<std::string>& args) {
     po::positional_options_description pos;
     pos.add("protocol", 1);
     int code = kOk;
-    auto vm = parse("run", "PROTOCOL [--sessions N] [--concurrency C] [--pcap FILE] [options]",
-                    "Provisions a deployment into a temporary directory, starts one 'mtcfuzz role'\n"
-                    "process per role instance on its own loopback address, relays all their traffic\n"
-                    "through a hub that writes it to a pcap, runs N honest sessions (C at a time) and\n"
-                    "prints commits per role, session latency percentiles and every failure.\n"
-                    "Exit 0 only if every session committed on every role; 3 otherwise.\n"
-                    "example: mtcfuzz run prose --sessions 100 --concurrency 4 --pcap prose.pcap",
-                    opts, pos, args, code);
+    auto vm =
+        parse("run", "PROTOCOL [--sessions N] [--concurrency C] [--pcap FILE] [options]",
+              "Provisions a deployment into a temporary directory, starts one 'mtcfuzz role'\n"
+              "process per role instance on its own loopback address, relays all their traffic\n"
+              "through a hub that writes it to a pcap, runs N honest sessions (C at a time) and\n"
+              "prints commits per role, session latency percentiles and every failure.\n"
+              "Exit 0 only if every session committed on every role; 3 otherwise.\n"
+              "example: mtcfuzz run prose --sessions 100 --concurrency 4 --pcap prose.pcap",
+              opts, pos, args, code);
     if (!vm) return code;
     o.spec = require_protocol("run", protocol);
     if (o.spec == nullptr) return kUsage;
     if (auto err = dep.resolve(*o.spec, o.deployment)) return usage_error("run", *err);
-    if (o.sessions == 0 || o.sessions > 10'000'000) return usage_error("run", "--sessions must be 1..10000000");
-    if (o.concurrency == 0 || o.concurrency > 4096) return usage_error("run", "--concurrency must be 1..4096");
-    if (stall_s < 1 || stall_s > 3600) return usage_error("run", "--stall-timeout must be 1..3600 seconds");
+    if (o.sessions == 0 || o.sessions > 10'000'000)
+        return usage_error("run", "--sessions must be 1..10000000");
+    if (o.concurrency == 0 || o.concurrency > 4096)
+        return usage_error("run", "--concurrency must be 1..4096");
+    if (stall_s < 1 || stall_s > 3600)
+        return usage_error("run", "--stall-timeout must be 1..3600 seconds");
     if (o.direct && !pcap.empty()) return usage_error("run", "--pcap needs the hub; drop --direct");
     o.stall_timeout = std::chrono::seconds(stall_s);
     if (!o.addr_prefix.empty()) {
         unsigned a = 0, b = 0;
         char extra = 0;
-        if (std::sscanf(o.addr_prefix.c_str(), "127.%u.%u%c", &a, &b, &extra) != 2 || a > 255 || b > 255) {
+        if (std::sscanf(o.addr_prefix.c_str(), "127.%u.%u%c", &a, &b, &extra) != 2 || a > 255 ||
+            b > 255) {
             return usage_error("run", "--addr-prefix wants 127.A.B, got '" + o.addr_prefix + "'");
         }
     }
@@ -128,7 +142,8 @@ int cmd_run(const std::vector<std::string>& args) {
     o.self_exe = self_exe();
     if (::isatty(STDERR_FILENO) == 1 && o.sessions >= 20) {
         o.progress = [](std::size_t done, std::size_t total) {
-            if (done % 10 == 0 || done == total) std::fprintf(stderr, "\rrun: %zu/%zu sessions", done, total);
+            if (done % 10 == 0 || done == total)
+                std::fprintf(stderr, "\rrun: %zu/%zu sessions", done, total);
             if (done == total) std::fprintf(stderr, "\n");
         };
     }

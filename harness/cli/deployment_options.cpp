@@ -18,7 +18,8 @@ const ProtocolSpec* require_protocol(const std::string& cmd, const std::string& 
         return nullptr;
     }
     const ProtocolSpec* spec = find_protocol(name);
-    if (spec == nullptr) usage_error(cmd, "unknown protocol '" + name + "' (one of: " + protocol_names() + ")");
+    if (spec == nullptr)
+        usage_error(cmd, "unknown protocol '" + name + "' (one of: " + protocol_names() + ")");
     return spec;
 }
 
@@ -35,7 +36,8 @@ void DeploymentArgs::add_to(po::options_description& opts) {
     // clang-format on
 }
 
-std::optional<std::string> DeploymentArgs::resolve(const ProtocolSpec& spec, DeploymentOptions& o) const {
+std::optional<std::string> DeploymentArgs::resolve(const ProtocolSpec& spec,
+                                                   DeploymentOptions& o) const {
     o.variant = variant.empty() ? spec.variants.front().name : variant;
     o.profile = profile.empty() ? spec.profiles.front().name : profile;
     o.mode = mode.empty() ? spec.modes.front().name : mode;

@@ -268,6 +268,8 @@ local function add_value(parent, spec, range)
     if spec.kind == "timestamp" and range:len() == 8 then
         local text = utc_text(range)
         if text then item:append_text(" (" .. text .. ")") end
+    elseif spec.kind == "opaque" and range:len() <= 64 and printable(range) then
+        item:append_text(" (\"" .. range:raw() .. "\")")
     end
     return item
 end

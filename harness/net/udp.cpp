@@ -14,6 +14,13 @@ Result<std::unique_ptr<UdpSocket>> UdpSocket::bind(EventLoop& loop, const Endpoi
     if (!addr) return addr.error();
     auto fd = open_socket(local, SOCK_DGRAM);
     if (!fd) return fd.error();
+    // A deep receive queue absorbs bursts (a flood, a hub relaying many roles) instead of
+    // dropping them. SO_RCVBUFFORCE passes net.core.rmem_max when we may (root); otherwise
+    // the kernel caps SO_RCVBUF at that limit, which is still the best we can get.
+    const int want = 4 << 20;
+    if (::setsockopt(fd->get(), SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0) {
+        ::setsockopt(fd->get(), SOL_SOCKET, SO_RCVBUF, &want, sizeof want);
+    }
     if (::bind(fd->get(), addr->get(), addr->len) != 0) {
         return make_error(errno_reason("bind " + local.to_string(), errno));
     }

@@ -241,8 +241,7 @@ void PacketDecoder::tcp(const IpPacket& ip, BytesView bytes) {
                     issue("TCP stream " + std::to_string(c.stream) + " " + c.endpoint[dir] +
                           " -> " + c.endpoint[1 - dir] + ": " + std::to_string(gap->length) +
                           " bytes at stream offset " + std::to_string(gap->at) +
-                          " still missing with over " +
-                          std::to_string(TcpDirection::kMaxBuffered) +
+                          " still missing with over " + std::to_string(TcpDirection::kMaxBuffered) +
                           " bytes buffered after them; skipped");
                     deliver_tcp(c, dir, true);
                 }

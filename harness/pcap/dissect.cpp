@@ -38,7 +38,8 @@ void hex_into(std::string& s, BytesView v) {
 
 void session_into(std::string& s, std::uint64_t session) {
     s.resize(16);
-    for (int i = 15; i >= 0; --i, session >>= 4) s[static_cast<std::size_t>(i)] = kHex[session & 0x0f];
+    for (int i = 15; i >= 0; --i, session >>= 4)
+        s[static_cast<std::size_t>(i)] = kHex[session & 0x0f];
 }
 
 // codec.hpp describe()'s rule: printable identities quoted, everything else hex.
@@ -328,7 +329,8 @@ std::string to_text(const ListedMessage& row) {
         s.append(" error: ").append(*row.error);
         return s;
     }
-    for (const auto& [name, value] : row.fields) s.append(" ").append(name).append("=").append(value);
+    for (const auto& [name, value] : row.fields)
+        s.append(" ").append(name).append("=").append(value);
     return s;
 }
 

@@ -34,8 +34,8 @@ namespace mtc::pcap {
 struct ListedMessage {
     std::uint64_t packet = 0;  // 1-based packet index (0: not about one packet)
     std::int64_t ts_us = 0;
-    std::string src, dst;                 // empty for rows from a DecodeIssue
-    std::optional<Transport> transport;   // unset for rows from a DecodeIssue
+    std::string src, dst;                // empty for rows from a DecodeIssue
+    std::optional<Transport> transport;  // unset for rows from a DecodeIssue
     std::uint64_t stream = 0;
     std::string protocol;  // e.g. "prose" (empty when unknown)
     std::string type;      // e.g. "M1" ("type 9" for a type the schema lacks)
@@ -75,9 +75,9 @@ public:
 
 private:
     struct Direction {
-        Bytes pending;           // bytes of an incomplete frame (prefix included)
+        Bytes pending;  // bytes of an incomplete frame (prefix included)
         bool tls_checked = false;
-        bool lost = false;       // framing lost: bytes are skipped until a capture gap
+        bool lost = false;  // framing lost: bytes are skipped until a capture gap
         std::uint64_t lost_bytes = 0;
         std::string src, dst;
         std::int64_t last_ts = 0;

@@ -10,7 +10,8 @@ Endpoint4 Endpoint4::from_host(std::uint32_t ip_host_order, std::uint16_t port) 
     Endpoint4 e;
     e.ip = {static_cast<std::uint8_t>(ip_host_order >> 24),
             static_cast<std::uint8_t>(ip_host_order >> 16),
-            static_cast<std::uint8_t>(ip_host_order >> 8), static_cast<std::uint8_t>(ip_host_order)};
+            static_cast<std::uint8_t>(ip_host_order >> 8),
+            static_cast<std::uint8_t>(ip_host_order)};
     e.port = port;
     return e;
 }

@@ -46,9 +46,8 @@ IpReassembler::Outcome IpReassembler::add(const IpPacket& ip, std::uint64_t pack
         p.order = order_++;
         char id[16];
         std::snprintf(id, sizeof id, "0x%x", static_cast<unsigned>(ip.frag_id));
-        p.describe = std::string(ip.version == 4 ? "IPv4" : "IPv6") + " datagram id " + id +
-                     " " + address(ip.src, ip.addr_len()) + " -> " +
-                     address(ip.dst, ip.addr_len());
+        p.describe = std::string(ip.version == 4 ? "IPv4" : "IPv6") + " datagram id " + id + " " +
+                     address(ip.src, ip.addr_len()) + " -> " + address(ip.dst, ip.addr_len());
     }
     if (!ip.more_fragments) {
         if (p.have_last && p.total != end) {
@@ -75,10 +74,9 @@ IpReassembler::Outcome IpReassembler::add(const IpPacket& ip, std::uint64_t pack
     p.pieces.insert(start, ip.payload);
     if (!p.have_last || !p.have_first || p.pieces.bytes() != p.total) {
         if (pending_.size() > kMaxPending) {
-            auto oldest = std::min_element(pending_.begin(), pending_.end(),
-                                           [](const auto& a, const auto& b) {
-                                               return a.second.order < b.second.order;
-                                           });
+            auto oldest = std::min_element(
+                pending_.begin(), pending_.end(),
+                [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
             if (on_evict_) on_evict_(incomplete(oldest->second));
             pending_.erase(oldest);
         }

@@ -153,7 +153,7 @@ Result<IpPacket> parse_ipv4(BytesView b) {
     if ((b[0] >> 4) != 4) {
         return make_error("bad IP version " + num(b[0] >> 4u) + " in an IPv4 packet");
     }
-    const std::size_t ihl = (b[0] & 0x0fu) * 4u;
+    const std::size_t ihl = static_cast<std::size_t>(b[0] & 0x0fu) * 4;
     if (ihl < 20) return make_error("bad IPv4 header length " + num(ihl));
     if (b.size() < ihl) return truncated("IPv4 header with options", b.size(), ihl);
     std::size_t total = get_u16(b, 2);
@@ -264,7 +264,7 @@ Result<UdpDatagram> parse_udp(BytesView b) {
 
 Result<TcpSegment> parse_tcp(BytesView b) {
     if (b.size() < 20) return truncated("TCP header", b.size(), 20);
-    const std::size_t doff = (b[12] >> 4) * 4u;
+    const std::size_t doff = static_cast<std::size_t>(b[12] >> 4) * 4;
     if (doff < 20) return make_error("bad TCP data offset " + num(doff));
     if (b.size() < doff) return truncated("TCP header with options", b.size(), doff);
     TcpSegment s;

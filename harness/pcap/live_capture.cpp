@@ -3,6 +3,7 @@
 #include <chrono>
 #include <climits>
 #include <filesystem>
+#include <poll.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -11,12 +12,11 @@ namespace mtc::pcap {
 
 namespace {
 
-constexpr int kPollTimeoutMs = 100;  // pcap_dispatch returns this often without traffic
+constexpr int kPollTimeoutMs = 100;  // longest wait for traffic before re-checking limits
 
 }  // namespace
 
-Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface,
-                                                       OpenFailure* why) {
+Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface, OpenFailure* why) {
     const auto fail = [&](OpenFailure kind, std::string reason) {
         if (why != nullptr) *why = kind;
         return make_error(std::move(reason));
@@ -37,8 +37,7 @@ Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface,
     switch (rc) {
         case PCAP_ERROR_NO_SUCH_DEVICE:
             return fail(OpenFailure::no_such_device,
-                        "no such interface '" + iface + "' (" + detail +
-                            "); 'ip link' lists them");
+                        "no such interface '" + iface + "' (" + detail + "); 'ip link' lists them");
         case PCAP_ERROR_PERM_DENIED:
         case PCAP_ERROR_PROMISC_PERM_DENIED:
             return fail(OpenFailure::permission,
@@ -101,13 +100,28 @@ void LiveCapture::on_packet(unsigned char* user, const pcap_pkthdr* hdr,
 
 Result<CaptureSummary> LiveCapture::run(std::uint64_t count, double duration_s) {
     if (dumper_ == nullptr) return make_error("capture has no output file");
+    // Non-blocking reads and our own poll(2): a quiet interface cannot hold the loop past
+    // --duration (the read timeout is not honoured in immediate mode), and a signal
+    // interrupts poll at once (pcap_breakloop makes the next pcap_dispatch return).
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    if (pcap_setnonblock(handle_, 1, errbuf) != 0) {
+        return make_error("cannot capture on " + iface_ + ": " + errbuf);
+    }
+    const int fd = pcap_get_selectable_fd(handle_);
     using Clock = std::chrono::steady_clock;
     const auto deadline =
         Clock::now() + std::chrono::duration_cast<Clock::duration>(
                            std::chrono::duration<double>(duration_s > 0 ? duration_s : 0));
     for (;;) {
         if (count != 0 && captured_ >= count) break;
-        if (duration_s > 0 && Clock::now() >= deadline) break;
+        int wait_ms = kPollTimeoutMs;
+        if (duration_s > 0) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())
+                    .count();
+            if (left <= 0) break;
+            wait_ms = static_cast<int>(std::min<long long>(left, kPollTimeoutMs));
+        }
         const int want = count == 0 ? -1
                                     : static_cast<int>(std::min<std::uint64_t>(
                                           count - captured_, static_cast<std::uint64_t>(INT_MAX)));
@@ -116,6 +130,10 @@ Result<CaptureSummary> LiveCapture::run(std::uint64_t count, double duration_s) 
         if (rc == PCAP_ERROR_BREAK) break;
         if (rc == PCAP_ERROR) {
             return make_error("capture on " + iface_ + " failed: " + pcap_geterr(handle_));
+        }
+        if (rc == 0 && fd >= 0) {
+            pollfd p{fd, POLLIN, 0};
+            ::poll(&p, 1, wait_ms);  // EINTR (a signal) just loops to pcap_dispatch
         }
     }
     CaptureSummary s;

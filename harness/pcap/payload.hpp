@@ -37,13 +37,13 @@ struct DecodeIssue {
 };
 
 struct ReaderStats {
-    std::uint64_t packets = 0;      // records read from the file
-    std::uint64_t udp = 0;          // UDP datagrams (after IP reassembly)
-    std::uint64_t tcp = 0;          // TCP segments
-    std::uint64_t fragments = 0;    // IP fragments held for reassembly
-    std::uint64_t not_udp_tcp = 0;  // parsed fine but neither UDP nor TCP (ARP, ICMP, ...)
+    std::uint64_t packets = 0;        // records read from the file
+    std::uint64_t udp = 0;            // UDP datagrams (after IP reassembly)
+    std::uint64_t tcp = 0;            // TCP segments
+    std::uint64_t fragments = 0;      // IP fragments held for reassembly
+    std::uint64_t not_udp_tcp = 0;    // parsed fine but neither UDP nor TCP (ARP, ICMP, ...)
     std::uint64_t retransmitted = 0;  // TCP segments whose bytes had all been seen already
-    std::uint64_t issues = 0;       // DecodeIssues reported
+    std::uint64_t issues = 0;         // DecodeIssues reported
 };
 
 // Receives what the reader produces, in file order. The references are only valid during

@@ -20,7 +20,8 @@ TcpDirection::Verdict TcpDirection::data(std::uint32_t seq, BytesView payload, B
     }
     // Offset relative to the next expected byte, modulo 2^32.
     const auto rel = static_cast<std::int32_t>(seq - next_seq_);
-    const std::int64_t end = static_cast<std::int64_t>(rel) + static_cast<std::int64_t>(payload.size());
+    const std::int64_t end =
+        static_cast<std::int64_t>(rel) + static_cast<std::int64_t>(payload.size());
     if (end <= 0) {
         // Entirely before the next expected byte. Before the stream's first byte at all, it
         // belongs to the part of a stream seen mid-way that the capture missed.

@@ -76,10 +76,7 @@ Result<std::unique_ptr<PcapWriter>> PcapWriter::create(const std::string& path) 
 }
 
 PcapWriter::PcapWriter(std::string path, std::string tmp, std::FILE* file)
-    : path_(std::move(path)),
-      tmp_(std::move(tmp)),
-      file_(file),
-      buffer_(new char[kStdioBuffer]) {
+    : path_(std::move(path)), tmp_(std::move(tmp)), file_(file), buffer_(new char[kStdioBuffer]) {
     std::setvbuf(file_, buffer_.get(), _IOFBF, kStdioBuffer);
     packet_.reserve(kEthernetLen + kIpv4Len + kUdpLen + kMaxUdpPayload);
 }
@@ -216,8 +213,7 @@ TcpFlowId PcapWriter::tcp_open(std::int64_t ts_us, const Endpoint4& client,
     return id;
 }
 
-void PcapWriter::tcp_data(std::int64_t ts_us, TcpFlowId flow, bool from_client,
-                          BytesView bytes) {
+void PcapWriter::tcp_data(std::int64_t ts_us, TcpFlowId flow, bool from_client, BytesView bytes) {
     std::lock_guard lock(mu_);
     auto it = flows_.find(flow.value);
     if (it == flows_.end()) {

@@ -1,21 +1,22 @@
 #include "harness/runner/control_client.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <thread>
+#include <unistd.h>
 
 namespace mtc::runner {
 
-Result<std::unique_ptr<ControlClient>> ControlClient::connect(net::EventLoop& loop, const std::string& path,
+Result<std::unique_ptr<ControlClient>> ControlClient::connect(net::EventLoop& loop,
+                                                              const std::string& path,
                                                               std::chrono::milliseconds timeout) {
     sockaddr_un addr{};
-    if (path.empty() || path.size() >= sizeof(addr.sun_path)) return make_error("control socket path too long: " + path);
+    if (path.empty() || path.size() >= sizeof(addr.sun_path))
+        return make_error("control socket path too long: " + path);
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path.c_str(), path.size());
     const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -15,7 +15,8 @@ namespace mtc::runner {
 class ControlClient {
 public:
     // Retries until `timeout` (the role process may still be starting).
-    static Result<std::unique_ptr<ControlClient>> connect(net::EventLoop& loop, const std::string& path,
+    static Result<std::unique_ptr<ControlClient>> connect(net::EventLoop& loop,
+                                                          const std::string& path,
                                                           std::chrono::milliseconds timeout);
     ~ControlClient();
     ControlClient(const ControlClient&) = delete;

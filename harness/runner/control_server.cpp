@@ -1,22 +1,22 @@
 #include "harness/runner/control_server.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
 namespace mtc::runner {
 
-Result<std::unique_ptr<ControlServer>> ControlServer::listen(net::EventLoop& loop, const std::string& path) {
+Result<std::unique_ptr<ControlServer>> ControlServer::listen(net::EventLoop& loop,
+                                                             const std::string& path) {
     sockaddr_un addr{};
     if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
-        return make_error("control socket path must be 1 to " + std::to_string(sizeof(addr.sun_path) - 1) +
-                          " bytes: " + path);
+        return make_error("control socket path must be 1 to " +
+                          std::to_string(sizeof(addr.sun_path) - 1) + " bytes: " + path);
     }
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return make_error(std::string("control socket: ") + std::strerror(errno));
@@ -81,6 +81,7 @@ void ControlServer::on_client(Client& c, short revents) {
             if (on_line_ && !line.empty()) on_line_(line, c);
         }
         if (c.in.size() > kMaxLine) drop(c);  // a line that never ends
+        flush(c);                             // the replies just queued
     }
     schedule_reap();
 }

@@ -25,7 +25,8 @@ public:
     };
 
     // Removes a stale socket file at `path` first (a previous process that was killed).
-    static Result<std::unique_ptr<ControlServer>> listen(net::EventLoop& loop, const std::string& path);
+    static Result<std::unique_ptr<ControlServer>> listen(net::EventLoop& loop,
+                                                         const std::string& path);
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -34,7 +35,8 @@ public:
     void broadcast(const std::string& line);
 
 private:
-    ControlServer(net::EventLoop& loop, int fd, std::string path) : loop_(loop), fd_(fd), path_(std::move(path)) {}
+    ControlServer(net::EventLoop& loop, int fd, std::string path)
+        : loop_(loop), fd_(fd), path_(std::move(path)) {}
     void accept_clients();
     void on_client(Client& c, short revents);
     void flush(Client& c);

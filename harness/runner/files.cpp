@@ -1,14 +1,13 @@
 #include "harness/runner/files.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mtc::runner {
 
@@ -57,7 +56,8 @@ Status make_dirs(const std::string& path, mode_t mode) {
         so_far /= part;
         if (std::filesystem::exists(so_far, ec)) continue;
         if (::mkdir(so_far.c_str(), mode) != 0 && errno != EEXIST) {
-            return make_error("cannot create directory " + so_far.string() + ": " + std::strerror(errno));
+            return make_error("cannot create directory " + so_far.string() + ": " +
+                              std::strerror(errno));
         }
     }
     return Ok{};

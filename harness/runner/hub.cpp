@@ -1,6 +1,8 @@
 #include "harness/runner/hub.hpp"
 
 #include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -8,16 +10,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include "harness/pcap/writer.hpp"
 #include "protocols/core/clock.hpp"
 
 namespace mtc::runner {
 namespace {
 
-std::int64_t now_us() { return SystemClock().now_us(); }
+std::int64_t now_us() {
+    return SystemClock().now_us();
+}
 
 pcap::Endpoint4 ep4(const std::string& host, std::uint16_t port) {
     pcap::Endpoint4 e{};
@@ -43,7 +44,7 @@ struct Hub::TcpRelay {
     int client_fd = -1, server_fd = -1;
     std::string to_client, to_server;  // bytes waiting to be written
     bool server_connected = false;
-    pcap::TcpFlowId flow{};            // pcap flow
+    pcap::TcpFlowId flow{};  // pcap flow
     bool client_eof = false, server_eof = false;
     bool closed = false;
 };
@@ -75,18 +76,23 @@ const HubRoute* Hub::route_by_ip(const std::string& host) const {
 Status Hub::start() {
     for (std::size_t i = 0; i < routes_.size(); ++i) {
         auto sock = net::UdpSocket::bind(loop_, routes_[i].front);
-        if (!sock) return make_error("hub: cannot bind UDP " + routes_[i].front.to_string() + ": " + sock.error().describe());
-        (*sock)->on_datagram([this, i](Bytes d, const net::Endpoint& from) { on_udp(i, std::move(d), from); });
+        if (!sock)
+            return make_error("hub: cannot bind UDP " + routes_[i].front.to_string() + ": " +
+                              sock.error().describe());
+        (*sock)->on_datagram(
+            [this, i](Bytes d, const net::Endpoint& from) { on_udp(i, std::move(d), from); });
         udp_.push_back(std::move(sock).value());
         if (!routes_[i].tcp) continue;
         const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         const int one = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         sockaddr_in sa = to_sockaddr(routes_[i].front.host, routes_[i].front.port);
-        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 64) != 0) {
+        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+            ::listen(fd, 64) != 0) {
             const std::string why = std::strerror(errno);
             if (fd >= 0) ::close(fd);
-            return make_error("hub: cannot listen on TCP " + routes_[i].front.to_string() + ": " + why);
+            return make_error("hub: cannot listen on TCP " + routes_[i].front.to_string() + ": " +
+                              why);
         }
         tcp_listeners_.push_back(fd);
         loop_.watch(fd, POLLIN, [this, i, fd](short /*ev*/) { on_accept(i, fd); });
@@ -106,7 +112,8 @@ void Hub::on_udp(std::size_t to_route, Bytes datagram, const net::Endpoint& from
     ++stats_.datagrams;
     stats_.datagram_bytes += datagram.size();
     if (writer_ != nullptr) {
-        writer_->udp(now_us(), ep4(from.host, from.port), ep4(dst.real.host, dst.real.port), datagram);
+        writer_->udp(now_us(), ep4(from.host, from.port), ep4(dst.real.host, dst.real.port),
+                     datagram);
     }
 }
 
@@ -114,7 +121,8 @@ void Hub::on_accept(std::size_t to_route, int listen_fd) {
     for (;;) {
         sockaddr_in peer{};
         socklen_t len = sizeof peer;
-        const int cfd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int cfd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                                  SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0) return;
         char host[INET_ADDRSTRLEN] = {};
         ::inet_ntop(AF_INET, &peer.sin_addr, host, sizeof host);
@@ -130,7 +138,8 @@ void Hub::on_accept(std::size_t to_route, int listen_fd) {
         sockaddr_in src = to_sockaddr(sender->front.host, 0);
         sockaddr_in to = to_sockaddr(dst.real.host, dst.real.port);
         if (sfd < 0 || ::bind(sfd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
-            (::connect(sfd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
+            (::connect(sfd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 &&
+             errno != EINPROGRESS)) {
             if (sfd >= 0) ::close(sfd);
             ::close(cfd);
             continue;
@@ -142,7 +151,8 @@ void Hub::on_accept(std::size_t to_route, int listen_fd) {
         r->client_fd = cfd;
         r->server_fd = sfd;
         if (writer_ != nullptr) {
-            r->flow = writer_->tcp_open(now_us(), ep4(host, ntohs(peer.sin_port)), ep4(dst.real.host, dst.real.port));
+            r->flow = writer_->tcp_open(now_us(), ep4(host, ntohs(peer.sin_port)),
+                                        ep4(dst.real.host, dst.real.port));
         }
         ++stats_.tcp_connections;
         relays_[cfd] = r;
@@ -179,7 +189,8 @@ void Hub::pump(const std::shared_ptr<TcpRelay>& r, bool from_client) {
                 stats_.tcp_bytes += static_cast<std::uint64_t>(n);
                 if (writer_ != nullptr) {
                     writer_->tcp_data(now_us(), r->flow, from_client,
-                                      BytesView(reinterpret_cast<const std::uint8_t*>(buf), static_cast<std::size_t>(n)));
+                                      BytesView(reinterpret_cast<const std::uint8_t*>(buf),
+                                                static_cast<std::size_t>(n)));
                 }
                 if (out.size() > (4u << 20)) break;  // back-pressure: stop reading until flushed
                 continue;
@@ -189,7 +200,8 @@ void Hub::pump(const std::shared_ptr<TcpRelay>& r, bool from_client) {
                 break;
             }
             if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) (from_client ? r->client_eof : r->server_eof) = true;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                (from_client ? r->client_eof : r->server_eof) = true;
             break;
         }
     }
@@ -214,7 +226,8 @@ void Hub::pump(const std::shared_ptr<TcpRelay>& r, bool from_client) {
         return;
     }
     loop_.set_events(r->client_fd, POLLIN | (r->to_client.empty() ? 0 : POLLOUT));
-    if (r->server_connected) loop_.set_events(r->server_fd, POLLIN | (r->to_server.empty() ? 0 : POLLOUT));
+    if (r->server_connected)
+        loop_.set_events(r->server_fd, POLLIN | (r->to_server.empty() ? 0 : POLLOUT));
 }
 
 void Hub::close_relay(const std::shared_ptr<TcpRelay>& r) {

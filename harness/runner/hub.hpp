@@ -55,14 +55,16 @@ private:
     void pump(const std::shared_ptr<TcpRelay>& r, bool from_client);
     void close_relay(const std::shared_ptr<TcpRelay>& r);
     [[nodiscard]] const HubRoute* route_by_ip(const std::string& host) const;
-    [[nodiscard]] std::size_t index_of(const HubRoute* r) const { return static_cast<std::size_t>(r - routes_.data()); }
+    [[nodiscard]] std::size_t index_of(const HubRoute* r) const {
+        return static_cast<std::size_t>(r - routes_.data());
+    }
 
     net::EventLoop& loop_;
     std::vector<HubRoute> routes_;
     pcap::PcapWriter* writer_;
     std::vector<std::unique_ptr<net::UdpSocket>> udp_;  // front sockets, by route index
     std::vector<int> tcp_listeners_;
-    std::map<int, std::shared_ptr<TcpRelay>> relays_;    // by either fd
+    std::map<int, std::shared_ptr<TcpRelay>> relays_;  // by either fd
     HubStats stats_;
 };
 

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 #include "harness/runner/files.hpp"
 
 namespace mtc::runner {
@@ -45,7 +44,8 @@ std::string to_json(const InstanceKeys& k) {
     j["peers"] = json::object();
     for (const auto& [logical, instance] : k.plan.peers) {
         const auto& info = k.peers.at(instance);
-        j["peers"][logical] = {{"instance", instance}, {"role", info.role}, {"identity", info.identity}};
+        j["peers"][logical] = {
+            {"instance", instance}, {"role", info.role}, {"identity", info.identity}};
     }
     return j.dump(2) + "\n";
 }
@@ -160,7 +160,8 @@ std::vector<InstanceKeys> split(const std::string& protocol, const Deployment& d
         k.options = d.options;
         k.plan = plan;
         for (const auto& [logical, instance] : plan.peers) {
-            if (const InstancePlan* p = d.find(instance)) k.peers[instance] = {p->role, p->creds.identity};
+            if (const InstancePlan* p = d.find(instance))
+                k.peers[instance] = {p->role, p->creds.identity};
         }
         out.push_back(std::move(k));
     }

@@ -1,7 +1,5 @@
 #include "harness/runner/live_run.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <csignal>
@@ -9,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/net/signals.hpp"
 #include "harness/pcap/writer.hpp"
@@ -43,14 +43,15 @@ double LiveRunResult::percentile(double p) const {
     if (latencies_ms.empty()) return 0;
     std::vector<double> v = latencies_ms;
     std::sort(v.begin(), v.end());
-    const auto idx = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()))) ;
+    const auto idx = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
     return v[std::min(v.size() - 1, idx == 0 ? 0 : idx - 1)];
 }
 
 Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     namespace fs = std::filesystem;
     if (o.spec == nullptr) return make_error("run: no protocol");
-    if (o.direct && o.pcap) return make_error("--pcap needs the hub; it cannot be combined with --direct");
+    if (o.direct && o.pcap)
+        return make_error("--pcap needs the hub; it cannot be combined with --direct");
     LiveRunResult result;
 
     char tmpl[] = "/tmp/mtcfuzz-run-XXXXXX";
@@ -68,7 +69,8 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     if (prov->instances.size() > 120) return make_error("run: at most 120 role instances");
     OsRng rng;
     const std::string net_prefix =
-        (o.addr_prefix.empty() ? "127." + std::to_string(16 + rng.uniform(200)) + "." + std::to_string(rng.uniform(256))
+        (o.addr_prefix.empty() ? "127." + std::to_string(16 + rng.uniform(200)) + "." +
+                                     std::to_string(rng.uniform(256))
                                : o.addr_prefix) +
         ".";
     std::vector<Instance> inst(prov->instances.size());
@@ -82,7 +84,8 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
         inst[k].log = result.workdir + "/" + instance_dir_name(pi.instance) + ".log";
         inst[k].real = {net_prefix + std::to_string(k + 1), kRolePort};
         inst[k].front = {net_prefix + std::to_string(k + 129), kRolePort};
-        for (const auto& r : o.spec->roles) inst[k].tcp = inst[k].tcp || o.spec->is_secure_link(pi.role, r.name);
+        for (const auto& r : o.spec->roles)
+            inst[k].tcp = inst[k].tcp || o.spec->is_secure_link(pi.role, r.name);
         index[pi.instance] = k;
     }
 
@@ -104,8 +107,9 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
 
     // Spawn one process per instance.
     for (auto& i : inst) {
-        std::vector<std::string> argv = {o.self_exe, "role", o.spec->name, i.role, "--bind", i.real.to_string(),
-                                         "--keys", i.keys_file, "--control", i.control};
+        std::vector<std::string> argv = {
+            o.self_exe,         "role",   o.spec->name, i.role,      "--bind",
+            i.real.to_string(), "--keys", i.keys_file,  "--control", i.control};
         const InstancePlan* plan = prov->deployment.find(i.name);
         for (const auto& [logical, target] : plan->peers) {
             const Instance& t = inst[index.at(target)];
@@ -158,7 +162,8 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
         if (in_flight > 0) --in_flight;
         if (ok) {
             ++result.sessions_committed;
-            result.latencies_ms.push_back(static_cast<double>(s.last_commit_us - s.begin_us) / 1000.0);
+            result.latencies_ms.push_back(static_cast<double>(s.last_commit_us - s.begin_us) /
+                                          1000.0);
         } else {
             ++result.sessions_failed;
         }
@@ -185,7 +190,9 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
                 ++rs.begins;
                 if (o.spec->role(from.role)->initiator && s.begin_us < 0) s.begin_us = ts;
                 break;
-            case EventKind::accept: ++rs.accepts; break;
+            case EventKind::accept:
+                ++rs.accepts;
+                break;
             case EventKind::commit:
                 ++rs.commits;
                 s.committed_roles.insert(from.role);
@@ -209,14 +216,16 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
         auto c = ControlClient::connect(loop, i.control, std::chrono::milliseconds(10000));
         if (!c) {
             i.child->stop();
-            return make_error(i.name + ": " + c.error().describe() + " (see its log: " + i.log + ")");
+            return make_error(i.name + ": " + c.error().describe() + " (see its log: " + i.log +
+                              ")");
         }
         i.client = std::move(c).value();
         Instance* self = &i;
         i.client->on_line([&, self](const std::string& line) { on_event(*self, line); });
         i.client->on_close([&, self] {
             if (finished < o.sessions) {
-                ++result.failures[self->name + ": process ended during the run (see " + self->log + ")"];
+                ++result.failures[self->name + ": process ended during the run (see " + self->log +
+                                  ")"];
                 loop.stop();
             }
         });
@@ -228,7 +237,8 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     start_more();
     std::function<void()> watchdog = [&] {
         if (std::chrono::steady_clock::now() - last_progress > o.stall_timeout) {
-            ++result.failures["no session finished for " + std::to_string(o.stall_timeout.count()) + " ms"];
+            ++result.failures["no session finished for " + std::to_string(o.stall_timeout.count()) +
+                              " ms"];
             loop.stop();
             return;
         }
@@ -245,11 +255,14 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     for (auto& i : inst) i.client.reset();
     for (auto& i : inst) i.child->signal(SIGTERM);
     for (auto& i : inst) {
-        if (!i.child->wait_for(std::chrono::milliseconds(3000))) i.child->stop(std::chrono::milliseconds(0));
+        if (!i.child->wait_for(std::chrono::milliseconds(3000)))
+            i.child->stop(std::chrono::milliseconds(0));
         if (auto code = i.child->exit_code(); code && *code != 0) {
-            ++result.failures[i.name + ": exited with code " + std::to_string(*code) + " (see " + i.log + ")"];
+            ++result.failures[i.name + ": exited with code " + std::to_string(*code) + " (see " +
+                              i.log + ")"];
         } else if (auto sig = i.child->term_signal()) {
-            ++result.failures[i.name + ": ended by signal " + std::to_string(*sig) + " (see " + i.log + ")"];
+            ++result.failures[i.name + ": ended by signal " + std::to_string(*sig) + " (see " +
+                              i.log + ")"];
         }
     }
     if (hub) result.hub = hub->stats();
@@ -261,7 +274,8 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
         events_out->close();
         std::error_code ec;
         fs::rename(*o.events_file + ".tmp", *o.events_file, ec);
-        if (ec) return make_error("cannot write events file " + *o.events_file + ": " + ec.message());
+        if (ec)
+            return make_error("cannot write events file " + *o.events_file + ": " + ec.message());
     }
     if (result.all_committed() && !o.keep_workdir) {
         std::error_code ec;

@@ -28,9 +28,9 @@ struct LiveRunOptions {
     std::optional<std::string> pcap;         // hub capture (not with direct)
     std::optional<std::string> events_file;  // every event of every role, JSON Lines
     std::optional<std::uint64_t> seed;
-    bool direct = false;                     // roles talk to each other, no hub
+    bool direct = false;  // roles talk to each other, no hub
     bool keep_workdir = false;
-    std::string self_exe;                    // the mtcfuzz binary to spawn roles with
+    std::string self_exe;  // the mtcfuzz binary to spawn roles with
     // "127.A.B": instance k listens on 127.A.B.(k+1), its hub front on 127.A.B.(k+129).
     // Random when empty (so concurrent runs do not collide); fixed, it lets a capture filter
     // on "net 127.A.B.0/24".

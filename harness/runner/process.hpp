@@ -2,11 +2,10 @@
 // deadline. Used by `mtcfuzz run` (one process per role instance) and the e2e tests.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "protocols/core/result.hpp"

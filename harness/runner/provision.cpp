@@ -1,8 +1,8 @@
 #include "harness/runner/provision.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/net/test_pki.hpp"
 #include "harness/runner/files.hpp"
@@ -30,8 +30,9 @@ Status settle(net::IssuedCert& c, const std::string& cert, const std::string& ke
     c.cert_file = cert;
     c.key_file = key;
     for (const auto& f : {cert, key}) {
-        std::filesystem::permissions(f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                     std::filesystem::perm_options::replace, ec);
+        std::filesystem::permissions(
+            f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+            std::filesystem::perm_options::replace, ec);
     }
     return Ok{};
 }
@@ -44,7 +45,8 @@ Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
     if (auto v = req.spec->validate(req.options); !v) return v.error();
     std::error_code ec;
     if (fs::exists(req.dir, ec)) {
-        if (!fs::is_directory(req.dir, ec)) return make_error(req.dir + " exists and is not a directory");
+        if (!fs::is_directory(req.dir, ec))
+            return make_error(req.dir + " exists and is not a directory");
         if (!fs::is_empty(req.dir, ec) && !req.force) {
             return make_error(req.dir + " is not empty (pass --force to overwrite what is there)");
         }
@@ -62,7 +64,8 @@ Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
     // One CA per deployment; every instance gets a certificate whose CN is its identity.
     auto ca = net::issue_ca(req.dir + "/pki", "mtcfuzz " + req.spec->name + " CA");
     if (!ca) return ca.error();
-    if (auto s = settle(*ca, req.dir + "/pki/ca.pem", req.dir + "/pki/ca-key.pem"); !s) return s.error();
+    if (auto s = settle(*ca, req.dir + "/pki/ca.pem", req.dir + "/pki/ca-key.pem"); !s)
+        return s.error();
 
     // The salt of key fingerprints is shared by the whole deployment, so the commits of
     // different processes can be compared.
@@ -92,9 +95,11 @@ Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
         ij["dir"] = instance_dir_name(keys.plan.instance);
         ij["peers"] = keys.plan.peers;
         pub["instances"].push_back(ij);
-        out.instances.push_back({keys.plan.instance, keys.plan.role, keys.plan.creds.identity, dir, dir + "/keys.json"});
+        out.instances.push_back({keys.plan.instance, keys.plan.role, keys.plan.creds.identity, dir,
+                                 dir + "/keys.json"});
     }
-    if (auto s = write_file_atomic(req.dir + "/deployment.json", pub.dump(2) + "\n", 0600); !s) return s.error();
+    if (auto s = write_file_atomic(req.dir + "/deployment.json", pub.dump(2) + "\n", 0600); !s)
+        return s.error();
     return out;
 }
 

@@ -22,8 +22,8 @@ struct ProvisionRequest {
     const ProtocolSpec* spec = nullptr;
     DeploymentOptions options;
     std::string dir;
-    bool force = false;                  // overwrite a non-empty DIR
-    std::optional<std::uint64_t> seed;   // reproducible keys (certificates still use OS randomness)
+    bool force = false;                 // overwrite a non-empty DIR
+    std::optional<std::uint64_t> seed;  // reproducible keys (certificates still use OS randomness)
 };
 
 struct ProvisionedInstance {

@@ -1,11 +1,5 @@
 #include "harness/runner/role_process.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -13,10 +7,15 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/net/endpoint.hpp"
-#include "harness/net/signals.hpp"
 #include "harness/net/event_loop.hpp"
+#include "harness/net/signals.hpp"
 #include "harness/net/stream.hpp"
 #include "harness/net/udp.hpp"
 #include "harness/runner/control_server.hpp"
@@ -51,7 +50,7 @@ public:
     void emit(const Event& e) override {
         const std::string line = to_json_line(e);
         if (events_out_) *events_out_ << line << '\n' << std::flush;
-        control_->broadcast(line);
+        if (control_) control_->broadcast(line);
         ++counts_[std::string(to_string(e.kind))];
         if (e.kind == EventKind::commit || e.kind == EventKind::reject) finished(e.session);
     }
@@ -91,7 +90,7 @@ private:
     std::unique_ptr<net::StreamListener> tls_listener_;
     std::optional<net::TlsConfig> tls_;
     std::map<std::string, std::shared_ptr<net::StreamConn>> conns_;  // "host:port" -> connection
-    std::map<std::string, std::string> identity_at_;                  // "tls:host:port" -> identity
+    std::map<std::string, std::string> identity_at_;                 // "tls:host:port" -> identity
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<std::ofstream> events_out_;
     std::map<std::string, std::size_t> counts_;
@@ -109,13 +108,14 @@ private:
 int RoleHost::setup() {
     spec_ = find_protocol(o_.protocol);
     if (spec_ == nullptr) return fail(2, "unknown protocol '" + o_.protocol + "'");
-    if (spec_->role(o_.role) == nullptr) return fail(2, o_.protocol + " has no role '" + o_.role + "'");
+    if (spec_->role(o_.role) == nullptr)
+        return fail(2, o_.protocol + " has no role '" + o_.role + "'");
     auto keys = load_keys(o_.keys_file);
     if (!keys) return fail(2, keys.error().describe());
     keys_ = std::move(keys).value();
     if (keys_.protocol != o_.protocol || keys_.plan.role != o_.role) {
-        return fail(2, "keys file " + o_.keys_file + " is for " + keys_.protocol + " " + keys_.plan.role +
-                           ", not " + o_.protocol + " " + o_.role);
+        return fail(2, "keys file " + o_.keys_file + " is for " + keys_.protocol + " " +
+                           keys_.plan.role + ", not " + o_.protocol + " " + o_.role);
     }
     if (o_.variant) keys_.options.variant = *o_.variant;
     if (auto v = spec_->validate(keys_.options); !v) return fail(2, v.error().describe());
@@ -123,7 +123,8 @@ int RoleHost::setup() {
     auto bind = net::parse_endpoint(o_.bind);
     if (!bind) return fail(2, "--bind " + o_.bind + ": " + bind.error().describe());
     if (!o_.allow_remote && !bind->is_loopback()) {
-        return fail(2, "--bind " + o_.bind + " is not a loopback address (pass --allow-remote to allow it)");
+        return fail(2, "--bind " + o_.bind +
+                           " is not a loopback address (pass --allow-remote to allow it)");
     }
     // Every peer the plan names must be given an address, and nothing else.
     std::map<std::string, std::string> address_of_instance;
@@ -147,7 +148,8 @@ int RoleHost::setup() {
         identity_at_[scheme + ep->to_string()] = keys_.peers.at(instance).identity;
     }
     for (const auto& [logical, instance] : keys_.plan.peers) {
-        if (address_of_instance.count(instance) == 0) return fail(2, "missing --peer " + logical + "=ADDR");
+        if (address_of_instance.count(instance) == 0)
+            return fail(2, "missing --peer " + logical + "=ADDR");
     }
 
     // TLS material, needed only when one of this role's links is secure.
@@ -164,10 +166,6 @@ int RoleHost::setup() {
         events_out_ = std::make_unique<std::ofstream>(*o_.events_file, std::ios::app);
         if (!*events_out_) return fail(2, "cannot open events file " + *o_.events_file);
     }
-    auto control = ControlServer::listen(loop_, o_.control);
-    if (!control) return fail(3, control.error().describe());
-    control_ = std::move(control).value();
-    control_->on_line([this](const std::string& line, ControlServer::Client& c) { on_command(line, c); });
 
     if (keys_.fingerprint_salt.empty()) {
         keys_.fingerprint_salt = make_rng(o_.seed, "key-fingerprint-salt")->secret_bytes(32);
@@ -175,8 +173,9 @@ int RoleHost::setup() {
     fingerprinter_ = std::make_unique<KeyFingerprinter>(keys_.fingerprint_salt);
     deployment_ = keys_.deployment();
     const RoleRuntime rt{o_.seed, &clock_, this, fingerprinter_.get()};
-    auto role = instantiate_role(*spec_, deployment_, keys_.plan, rt,
-                                 [&](const std::string& inst) { return address_of_instance.at(inst); });
+    auto role = instantiate_role(*spec_, deployment_, keys_.plan, rt, [&](const std::string& inst) {
+        return address_of_instance.at(inst);
+    });
     if (!role) return fail(2, role.error().describe());
     role_ = std::move(role).value();
 
@@ -191,10 +190,19 @@ int RoleHost::setup() {
         net::Endpoint tcp_bind = *bind;
         tcp_bind.port = udp_->local().port;  // same port number for TCP, also when it was 0
         auto listener = net::StreamListener::listen(loop_, tcp_bind, tls_);
-        if (!listener) return fail(3, "cannot listen on TCP " + tcp_bind.to_string() + ": " + listener.error().describe());
+        if (!listener)
+            return fail(3, "cannot listen on TCP " + tcp_bind.to_string() + ": " +
+                               listener.error().describe());
         tls_listener_ = std::move(listener).value();
-        tls_listener_->on_accept([this](std::shared_ptr<net::StreamConn> c) { attach(c, c->remote().to_string()); });
+        tls_listener_->on_accept(
+            [this](std::shared_ptr<net::StreamConn> c) { attach(c, c->remote().to_string()); });
     }
+    // The control socket comes last: once a client can connect, every other socket is ready.
+    auto control = ControlServer::listen(loop_, o_.control);
+    if (!control) return fail(3, control.error().describe());
+    control_ = std::move(control).value();
+    control_->on_line(
+        [this](const std::string& line, ControlServer::Client& c) { on_command(line, c); });
     return 0;
 }
 
@@ -207,9 +215,13 @@ void RoleHost::attach(const std::shared_ptr<net::StreamConn>& conn, const std::s
         ++frames_in_;
         deliver(frame, "tls:" + c->remote().to_string(), c->peer_identity());
     });
-    conn->on_close([this, key](const std::string& why) {
-        conns_.erase(key);
-        if (!why.empty()) role_->env().events->error(0, "link " + key + " closed: " + why);
+    conn->on_close([this, key, weak](const std::string& why) {
+        // Only forget the link if it is still this connection (a reconnect may have replaced it).
+        auto it = conns_.find(key);
+        if (it != conns_.end() && it->second == weak.lock()) conns_.erase(it);
+        if (!why.empty() && why != "closed locally") {
+            role_->env().events->error(0, "link " + key + " closed: " + why);
+        }
     });
 }
 
@@ -249,7 +261,8 @@ void RoleHost::send_frame(const Address& to, const Bytes& frame, std::uint64_t s
             // From our own address, so a relay between us can tell who is connecting.
             auto conn = net::connect(loop_, *ep, tls_, id->second, udp_->local().host);
             if (!conn) {
-                role_->env().events->error(session, "cannot connect to " + to + ": " + conn.error().describe());
+                role_->env().events->error(
+                    session, "cannot connect to " + to + ": " + conn.error().describe());
                 return;
             }
             attach(*conn, key);
@@ -282,8 +295,10 @@ void RoleHost::arm_retransmit(std::uint64_t session, int attempt) {
         if (p == pending_.end()) return;
         if (attempt >= o_.retransmit_tries) {
             pending_.erase(p);
-            role_->env().events->reject(session, "", "timeout: no answer after " +
-                                                         std::to_string(o_.retransmit_tries) + " retransmissions");
+            role_->env().events->reject(session, "",
+                                        "timeout: no answer after " +
+                                            std::to_string(o_.retransmit_tries) +
+                                            " retransmissions");
             return;
         }
         for (const auto& [to, frame] : p->second.frames) send_frame(to, frame, session);
@@ -295,7 +310,9 @@ void RoleHost::on_command(const std::string& line, ControlServer::Client& client
     const json cmd = json::parse(line, nullptr, false);
     json reply;
     if (cmd.is_discarded() || !cmd.is_object() || !cmd.contains("cmd") || !cmd["cmd"].is_string()) {
-        reply = {{"reply", "error"}, {"ok", false}, {"reason", "expected {\"cmd\": \"start\"|\"stop\"|\"status\"}"}};
+        reply = {{"reply", "error"},
+                 {"ok", false},
+                 {"reason", "expected {\"cmd\": \"start\"|\"stop\"|\"status\"}"}};
         client.send(reply.dump());
         return;
     }
@@ -303,20 +320,27 @@ void RoleHost::on_command(const std::string& line, ControlServer::Client& client
     if (c == "start") {
         const bool initiator = spec_->role(o_.role)->initiator;
         int n = 1;
-        if (cmd.contains("sessions") && cmd["sessions"].is_number_integer()) n = cmd["sessions"].get<int>();
+        if (cmd.contains("sessions") && cmd["sessions"].is_number_integer())
+            n = cmd["sessions"].get<int>();
         if (initiator) {
             for (int i = 0; i < n && i < 100000; ++i) start_run();
         }
         reply = {{"reply", "start"}, {"ok", initiator}};
         if (!initiator) reply["reason"] = o_.role + " is not an initiator";
     } else if (c == "status") {
-        reply = {{"reply", "status"},          {"ok", true},
-                 {"protocol", o_.protocol},    {"role", o_.role},
-                 {"instance", keys_.plan.instance}, {"identity", keys_.plan.creds.identity},
-                 {"variant", keys_.options.variant}, {"udp", udp_->local().to_string()},
+        reply = {{"reply", "status"},
+                 {"ok", true},
+                 {"protocol", o_.protocol},
+                 {"role", o_.role},
+                 {"instance", keys_.plan.instance},
+                 {"identity", keys_.plan.creds.identity},
+                 {"variant", keys_.options.variant},
+                 {"udp", udp_->local().to_string()},
                  {"tls", tls_listener_ ? json(tls_listener_->local().to_string()) : json(nullptr)},
-                 {"frames_in", frames_in_},    {"frames_out", frames_out_},
-                 {"events", counts_},          {"pending_runs", pending_.size()}};
+                 {"frames_in", frames_in_},
+                 {"frames_out", frames_out_},
+                 {"events", counts_},
+                 {"pending_runs", pending_.size()}};
     } else if (c == "stop") {
         reply = {{"reply", "stop"}, {"ok", true}};
         client.send(reply.dump());

@@ -15,13 +15,13 @@ struct RoleProcessOptions {
     std::string protocol;
     std::string role;
     std::string keys_file;
-    std::string bind;                           // "127.0.0.1:5000"
-    std::map<std::string, std::string> peers;   // logical peer name -> "host:port"
-    std::string control;                        // UNIX socket path
-    std::optional<std::string> variant;         // overrides the keys file's
+    std::string bind;                          // "127.0.0.1:5000"
+    std::map<std::string, std::string> peers;  // logical peer name -> "host:port"
+    std::string control;                       // UNIX socket path
+    std::optional<std::string> variant;        // overrides the keys file's
     std::optional<std::uint64_t> seed;
     bool allow_remote = false;
-    std::optional<std::string> events_file;     // JSON Lines, besides the control socket
+    std::optional<std::string> events_file;  // JSON Lines, besides the control socket
     // TLS material; defaults: cert.pem and key.pem next to the keys file, ../pki/ca.pem.
     std::optional<std::string> tls_ca, tls_cert, tls_key;
     // Initiator retransmission: first timeout, doubled per retry.

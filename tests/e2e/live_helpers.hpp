@@ -1,17 +1,16 @@
 // Helpers for the end-to-end tests: run the mtcfuzz binary, read JSON, run shell tools.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace mtc::e2e {
 
@@ -21,7 +20,8 @@ struct Cmd {
 };
 
 inline std::string temp_dir(const std::string& tag) {
-    std::string t = (std::filesystem::temp_directory_path() / ("mtc-e2e-" + tag + "-XXXXXX")).string();
+    std::string t =
+        (std::filesystem::temp_directory_path() / ("mtc-e2e-" + tag + "-XXXXXX")).string();
     if (::mkdtemp(t.data()) == nullptr) return "/tmp";
     return t;
 }
@@ -36,7 +36,8 @@ inline std::string slurp(const std::string& path) {
 // Runs a shell command line, capturing stdout and stderr.
 inline Cmd sh(const std::string& line) {
     static int n = 0;
-    const std::string base = "/tmp/mtc-e2e-cmd-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+    const std::string base =
+        "/tmp/mtc-e2e-cmd-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
     const int status = std::system((line + " >" + base + ".out 2>" + base + ".err").c_str());
     Cmd c;
     c.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -47,8 +48,12 @@ inline Cmd sh(const std::string& line) {
     return c;
 }
 
-inline Cmd mtcfuzz(const std::string& args) { return sh(std::string(MTCFUZZ_BIN) + " " + args); }
+inline Cmd mtcfuzz(const std::string& args) {
+    return sh(std::string(MTCFUZZ_BIN) + " " + args);
+}
 
-inline bool have(const std::string& tool) { return sh("command -v " + tool).code == 0; }
+inline bool have(const std::string& tool) {
+    return sh("command -v " + tool).code == 0;
+}
 
 }  // namespace mtc::e2e

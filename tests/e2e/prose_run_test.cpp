@@ -18,13 +18,15 @@ nlohmann::json run_json(const std::string& args) {
 }
 
 TEST(ProseLive, BothVariantsAndTheExtendedModeCommitEverySession) {
-    for (const char* args : {"--variant as-specified", "--variant hardened", "--variant as-specified --extended",
-                             "--variant hardened --extended"}) {
+    for (const char* args :
+         {"--variant as-specified", "--variant hardened", "--variant as-specified --extended",
+          "--variant hardened --extended"}) {
         auto j = run_json(std::string("--sessions 20 --concurrency 4 ") + args);
         if (j.is_discarded()) continue;
         EXPECT_EQ(j["committed"], 20) << args;
         EXPECT_EQ(j["ok"], true) << args << " " << j.dump();
-        for (const char* role : {"MTCd", "UE", "MTCs"}) EXPECT_EQ(j["roles"][role]["commit"], 20) << args << role;
+        for (const char* role : {"MTCd", "UE", "MTCs"})
+            EXPECT_EQ(j["roles"][role]["commit"], 20) << args << role;
         EXPECT_GT(j["hub"]["datagrams"].get<int>(), 0);
         EXPECT_GT(j["hub"]["tcp_connections"].get<int>(), 0) << "UE <-> MTCs must run over TLS";
     }
@@ -37,7 +39,8 @@ TEST(ProseLive, DirectRunNeedsNoHub) {
 }
 
 TEST(ProseLive, SeveralInstancesOfEveryRole) {
-    auto j = run_json("--sessions 24 --concurrency 6 --instances MTCd=4 --instances UE=2 --instances MTCs=2");
+    auto j = run_json(
+        "--sessions 24 --concurrency 6 --instances MTCd=4 --instances UE=2 --instances MTCs=2");
     EXPECT_EQ(j["committed"], 24);
     EXPECT_EQ(j["roles"]["MTCd"]["instances"], 4);
 }
@@ -52,10 +55,12 @@ TEST(ProseLive, HubPcapListsEveryUdpMessageAndTheTlsLink) {
     auto rows = nlohmann::json::parse(ls.out);
     int m1 = 0, m4 = 0, tls = 0;
     for (const auto& r : rows) {
-        const std::string type = r.value("type", "");
-        if (type == "M1") ++m1;
-        if (type == "M4") ++m4;
-        if (r.value("error", "").find("TLS") != std::string::npos) ++tls;
+        auto str = [&](const char* k) {
+            return r.contains(k) && r[k].is_string() ? r[k].get<std::string>() : "";
+        };
+        if (str("type") == "M1") ++m1;
+        if (str("type") == "M4") ++m4;
+        if (str("error").find("TLS") != std::string::npos) ++tls;
     }
     EXPECT_EQ(m1, 5);
     EXPECT_EQ(m4, 5);
@@ -69,8 +74,8 @@ TEST(ProseLive, HubPcapListsEveryUdpMessageAndTheTlsLink) {
 
 TEST(ProseLive, BadRunOptionsAreUsageErrors) {
     for (const char* args : {"run prose --sessions 0", "run prose --concurrency 0", "run nosuch",
-                             "run prose --direct --pcap /tmp/x.pcap", "run prose --addr-prefix 10.0.0",
-                             "run prose --set MTCd.mic_alg=9"}) {
+                             "run prose --direct --pcap /tmp/x.pcap",
+                             "run prose --addr-prefix 10.0.0", "run prose --set MTCd.mic_alg=9"}) {
         auto r = mtcfuzz(args);
         EXPECT_EQ(r.code, 2) << args << ": " << r.err;
     }

@@ -55,7 +55,9 @@ public:
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+    [[nodiscard]] std::string file(const std::string& name) const {
+        return (path_ / name).string();
+    }
     [[nodiscard]] const fs::path& path() const { return path_; }
 
 private:
@@ -138,8 +140,8 @@ Bytes tcp_header(std::uint16_t sp, std::uint16_t dp, std::uint32_t seq, std::uin
     return b;
 }
 
-Bytes ipv4(const Ip4& src, const Ip4& dst, std::uint8_t proto, BytesView l4,
-           std::uint16_t id = 1, std::uint16_t frag = 0x4000) {
+Bytes ipv4(const Ip4& src, const Ip4& dst, std::uint8_t proto, BytesView l4, std::uint16_t id = 1,
+           std::uint16_t frag = 0x4000) {
     Bytes b = {0x45, 0};
     put_u16(b, static_cast<std::uint16_t>(20 + l4.size()));
     put_u16(b, id);
@@ -425,8 +427,10 @@ TEST(PcapWriter, UdpAndTcpRoundTripThroughReader) {
     EXPECT_EQ(l.dissect.errors, 0u) << ::testing::PrintToString(errors(l));
     ASSERT_EQ(l.rows.size(), c.udp_frames.size() + c.tcp_frames.size());
     std::vector<std::string> want, have;
-    for (const auto& f : c.udp_frames) want.push_back(describe(prose::schema(), *decode(prose::schema(), f)));
-    for (const auto& f : c.tcp_frames) want.push_back(describe(prose::schema(), *decode(prose::schema(), f)));
+    for (const auto& f : c.udp_frames)
+        want.push_back(describe(prose::schema(), *decode(prose::schema(), f)));
+    for (const auto& f : c.tcp_frames)
+        want.push_back(describe(prose::schema(), *decode(prose::schema(), f)));
     for (const auto& r : l.rows) {
         EXPECT_EQ(r.protocol, "prose");
         have.push_back(fields_text(r));
@@ -484,7 +488,8 @@ TEST(PcapWriter, ChecksumsAndHeadersAreValid) {
     const Bytes f = slurp(path);
     ASSERT_GE(f.size(), 24u);
     const auto le32 = [&](std::size_t at) {
-        return f[at] | f[at + 1] << 8 | f[at + 2] << 16 | static_cast<std::uint32_t>(f[at + 3]) << 24;
+        return f[at] | f[at + 1] << 8 | f[at + 2] << 16 |
+               static_cast<std::uint32_t>(f[at + 3]) << 24;
     };
     EXPECT_EQ(le32(0), 0xa1b2c3d4u);
     EXPECT_EQ(le32(20), 1u);  // LINKTYPE_ETHERNET
@@ -528,8 +533,8 @@ TEST(PcapWriter, ChecksumsAndHeadersAreValid) {
                 EXPECT_EQ(seq, next_seq[sport]) << "seq continuity, packet " << packets;
             }
             EXPECT_LE(payload, PcapWriter::kTcpMss);
-            next_seq[sport] = seq + static_cast<std::uint32_t>(payload) +
-                              ((flags & (SYN | FIN)) != 0 ? 1 : 0);
+            next_seq[sport] =
+                seq + static_cast<std::uint32_t>(payload) + ((flags & (SYN | FIN)) != 0 ? 1 : 0);
         }
     }
     EXPECT_EQ(at, f.size());
@@ -555,11 +560,11 @@ TEST(PcapWriter, TcpdumpAndTsharkReadItCleanly) {
         // Nothing bad: checksums verified, no malformed packet, no TCP analysis flag
         // (retransmission, out-of-order, lost segment, ACKed unseen...).
         const ShellRun bad = sh("tshark -n -r " + path +
-                               " -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE"
-                               " -o tcp.check_checksum:TRUE -Y 'ip.checksum.status != 1 ||"
-                               " udp.checksum.status != 1 || tcp.checksum.status != 1 ||"
-                               " _ws.malformed || tcp.analysis.flags'",
-                           dir);
+                                    " -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE"
+                                    " -o tcp.check_checksum:TRUE -Y 'ip.checksum.status != 1 ||"
+                                    " udp.checksum.status != 1 || tcp.checksum.status != 1 ||"
+                                    " _ws.malformed || tcp.analysis.flags'",
+                                dir);
         EXPECT_EQ(bad.code, 0) << bad.err;
         EXPECT_EQ(bad.out, "");
         // Follow TCP Stream shows exactly the bytes sent, both ways.
@@ -613,7 +618,8 @@ TEST(PcapWriter, ConcurrentWritersProduceWholePackets) {
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&writer, &frame, t] {
-            const Endpoint4 a = Endpoint4::from_host(0x0a000001 + static_cast<std::uint32_t>(t), 1000);
+            const Endpoint4 a =
+                Endpoint4::from_host(0x0a000001 + static_cast<std::uint32_t>(t), 1000);
             const Endpoint4 b = Endpoint4::from_host(0x0a0000ff, 2000);
             const TcpFlowId f = writer.tcp_open(1, a, b);
             for (int i = 0; i < 200; ++i) {
@@ -676,7 +682,8 @@ std::vector<Rec> sample_ip_packets() {
     out.push_back({1'000'020, ipv4(kA, kB, 6, tcp_header(4001, 6000, 100, 0, SYN, {}))});
     out.push_back({1'000'030, ipv4(kB, kA, 6, tcp_header(6000, 4001, 900, 101, SYN | ACK, {}))});
     out.push_back(
-        {1'000'040, ipv4(kA, kB, 6, tcp_header(4001, 6000, 101, 901, PSH | ACK, length_prefixed(f1)))});
+        {1'000'040,
+         ipv4(kA, kB, 6, tcp_header(4001, 6000, 101, 901, PSH | ACK, length_prefixed(f1)))});
     return out;
 }
 
@@ -701,21 +708,33 @@ TEST(PcapReader, EveryLinkTypeGivesTheSameRows) {
         std::function<Bytes(BytesView, int)> wrap;
     };
     const std::vector<Case> cases = {
-        {"NULL little-endian", 0, [](BytesView p, int) { return cat({Bytes{2, 0, 0, 0}, p}); }},
-        {"NULL big-endian", 0, [](BytesView p, int) { return cat({Bytes{0, 0, 0, 2}, p}); }},
-        {"LOOP", 108, [](BytesView p, int) { return cat({Bytes{0, 0, 0, 2}, p}); }},
+        {"NULL little-endian", 0,
+         [](BytesView p, int) {
+             return cat({Bytes{2, 0, 0, 0}, p});
+         }},
+        {"NULL big-endian", 0,
+         [](BytesView p, int) {
+             return cat({Bytes{0, 0, 0, 2}, p});
+         }},
+        {"LOOP", 108,
+         [](BytesView p, int) {
+             return cat({Bytes{0, 0, 0, 2}, p});
+         }},
         {"LINUX_SLL", 113,
          [](BytesView p, int) {
              return cat({Bytes{0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00}, p});
          }},
         {"LINUX_SLL2", 276,
          [](BytesView p, int) {
-             return cat({Bytes{0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0}, p});
+             return cat(
+                 {Bytes{0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0}, p});
          }},
         {"RAW", 101, [](BytesView p, int) { return Bytes(p.begin(), p.end()); }},
         {"IPV4", 228, [](BytesView p, int) { return Bytes(p.begin(), p.end()); }},
         {"EN10MB with 802.1Q tag", 1,
-         [](BytesView p, int) { return ethernet(0x8100, cat({Bytes{0, 5, 0x08, 0x00}, p})); }},
+         [](BytesView p, int) {
+             return ethernet(0x8100, cat({Bytes{0, 5, 0x08, 0x00}, p}));
+         }},
     };
     for (const Case& c : cases) {
         const std::string path = dir.file(std::to_string(c.linktype) + ".pcap");
@@ -838,8 +857,10 @@ TEST(PcapReader, Ipv6UdpWithExtensionHeadersAndFragments) {
         put_u32(b, 0xdeadbeef);
         return b;
     };
-    const Bytes f1 = cat({Bytes{44, 0, 1, 4, 0, 0, 0, 0}, frag_hdr(0, true), BytesView(udp).first(cut)});
-    const Bytes f2 = cat({Bytes{44, 0, 1, 4, 0, 0, 0, 0}, frag_hdr(cut, false), BytesView(udp).subspan(cut)});
+    const Bytes f1 =
+        cat({Bytes{44, 0, 1, 4, 0, 0, 0, 0}, frag_hdr(0, true), BytesView(udp).first(cut)});
+    const Bytes f2 =
+        cat({Bytes{44, 0, 1, 4, 0, 0, 0, 0}, frag_hdr(cut, false), BytesView(udp).subspan(cut)});
     const std::string path = dir.file("v6.pcap");
     write_pcap(path, 1,
                {{1, ethernet(0x86dd, ipv6(s, d, 0, hbh))},
@@ -881,7 +902,8 @@ struct TcpScript {
 Bytes stream_of_frames(int n, std::vector<Bytes>* frames = nullptr) {
     Bytes s;
     for (int i = 0; i < n; ++i) {
-        const Bytes f = encode_frame(prose_m1(static_cast<std::uint64_t>(i), "s" + std::to_string(i)));
+        const Bytes f =
+            encode_frame(prose_m1(static_cast<std::uint64_t>(i), "s" + std::to_string(i)));
         if (frames != nullptr) frames->push_back(f);
         const Bytes lp = length_prefixed(f);
         s.insert(s.end(), lp.begin(), lp.end());
@@ -922,7 +944,8 @@ TEST(PcapReader, TcpOutOfOrderRetransmittedAndOverlappingSegments) {
     ASSERT_EQ(l.dissect.errors, 0u) << ::testing::PrintToString(errors(l));
     ASSERT_EQ(l.rows.size(), 9u);
     for (std::size_t i = 0; i < 8; ++i) {
-        EXPECT_EQ(fields_text(l.rows[i]), describe(prose::schema(), *decode(prose::schema(), frames[i])));
+        EXPECT_EQ(fields_text(l.rows[i]),
+                  describe(prose::schema(), *decode(prose::schema(), frames[i])));
         EXPECT_EQ(l.rows[i].src, "10.0.0.1:4000");
     }
     EXPECT_EQ(l.rows[8].src, "10.0.0.2:6000");
@@ -932,9 +955,9 @@ TEST(PcapReader, TcpOverlapKeepsFirstArrivedBytes) {
     TempDir dir;
     TcpScript t;
     t.seg(true, 99, SYN, {});
-    t.seg(true, 110, ACK, to_bytes("KLMNOPQRST"));   // buffered: [10,20)
-    t.seg(true, 105, ACK, to_bytes("fghijklmno"));   // [5,15): only [5,10) is new
-    t.seg(true, 100, ACK, to_bytes("ABCDEFGHIJ"));   // [0,10): only [0,5) is new
+    t.seg(true, 110, ACK, to_bytes("KLMNOPQRST"));  // buffered: [10,20)
+    t.seg(true, 105, ACK, to_bytes("fghijklmno"));  // [5,15): only [5,10) is new
+    t.seg(true, 100, ACK, to_bytes("ABCDEFGHIJ"));  // [0,10): only [0,5) is new
     const std::string path = dir.file("overlap.pcap");
     write_pcap(path, 1, t.recs);
     const Collected c = read_all(path);
@@ -946,8 +969,8 @@ TEST(PcapReader, TcpStreamSeenMidWayStartsAtItsFirstSegment) {
     std::vector<Bytes> frames;
     const Bytes data = stream_of_frames(3, &frames);
     TcpScript t;
-    t.seg(true, 7000, PSH | ACK, data);                       // no SYN seen
-    t.seg(true, 6990, PSH | ACK, to_bytes("0123456789"));     // before the first: reported
+    t.seg(true, 7000, PSH | ACK, data);                    // no SYN seen
+    t.seg(true, 6990, PSH | ACK, to_bytes("0123456789"));  // before the first: reported
     t.seg(true, 7000 + static_cast<std::uint32_t>(data.size()), PSH | ACK,
           length_prefixed(frames[0]));
     const std::string path = dir.file("mid.pcap");
@@ -1055,7 +1078,8 @@ TEST(PcapReader, RandomMutationsNeverCrash) {
             Bytes p = ethernet(0x0800, ip[static_cast<std::size_t>(i) % ip.size()].data);
             if (dlt != 1) p.erase(p.begin(), p.begin() + 14 - (dlt == 0 || dlt == 108 ? 4 : 0));
             const int flips = static_cast<int>(rng() % 6);
-            for (int k = 0; k < flips && !p.empty(); ++k) p[rng() % p.size()] = static_cast<std::uint8_t>(rng());
+            for (int k = 0; k < flips && !p.empty(); ++k)
+                p[rng() % p.size()] = static_cast<std::uint8_t>(rng());
             if (rng() % 3 == 0) p.resize(rng() % (p.size() + 1));
             d.packet(i, p, static_cast<std::uint32_t>(p.size()));
         }
@@ -1164,7 +1188,8 @@ TEST(PcapLiveCapture, CapturesLoopbackUdp) {
         to.sin_port = htons(47999);
         to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         while (!done) {
-            ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+            ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                     sizeof to);
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         ::close(fd);
