@@ -13,3 +13,6 @@ for args in "--variant as-specified" "--variant hardened" "--variant as-specifie
   "$bin" simulate prose --sessions 1000 $args
   echo
 done
+# The same protocol as live processes on loopback, every frame through the hub into a pcap.
+"$bin" run prose --sessions 200 --concurrency 4 --pcap build/demo-prose.pcap
+echo "capture: build/demo-prose.pcap (mtcfuzz pcap ls build/demo-prose.pcap)"

@@ -1,4 +1,5 @@
 // mtcfuzz run: honest sessions through live role processes on loopback.
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <iostream>
@@ -8,6 +9,7 @@
 
 #include "harness/cli/cli_util.hpp"
 #include "harness/cli/deployment_options.hpp"
+#include "harness/net/endpoint.hpp"
 #include "harness/runner/live_run.hpp"
 
 namespace mtc::cli {
@@ -129,10 +131,9 @@ int cmd_run(const std::vector<std::string>& args) {
     if (o.direct && !pcap.empty()) return usage_error("run", "--pcap needs the hub; drop --direct");
     o.stall_timeout = std::chrono::seconds(stall_s);
     if (!o.addr_prefix.empty()) {
-        unsigned a = 0, b = 0;
-        char extra = 0;
-        if (std::sscanf(o.addr_prefix.c_str(), "127.%u.%u%c", &a, &b, &extra) != 2 || a > 255 ||
-            b > 255) {
+        const bool shape = o.addr_prefix.rfind("127.", 0) == 0 &&
+                           std::count(o.addr_prefix.begin(), o.addr_prefix.end(), '.') == 2;
+        if (!shape || !net::parse_endpoint(o.addr_prefix + ".1:1")) {
             return usage_error("run", "--addr-prefix wants 127.A.B, got '" + o.addr_prefix + "'");
         }
     }

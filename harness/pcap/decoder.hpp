@@ -39,7 +39,7 @@ public:
         std::uint8_t protocol = 0;
         std::uint16_t port_a = 0, port_b = 0;
         std::array<std::uint8_t, 16> addr_a{}, addr_b{};
-        bool operator==(const FlowKey&) const = default;
+        bool operator==(const FlowKey& o) const noexcept;
     };
     struct FlowKeyHash {
         std::size_t operator()(const FlowKey& k) const noexcept;
@@ -70,6 +70,11 @@ private:
     IpReassembler fragments_;
     Bytes datagram_;  // reassembled IP datagram
     std::unordered_map<FlowKey, std::unique_ptr<UdpFlow>, FlowKeyHash> udp_;
+    struct UdpCacheSlot {
+        FlowKey key;
+        UdpFlow* flow = nullptr;
+    };
+    std::array<UdpCacheSlot, 1024> udp_cache_{};
     std::unordered_map<FlowKey, std::unique_ptr<TcpConnection>, FlowKeyHash> tcp_;
     std::uint64_t next_udp_stream_ = 0;
     std::uint64_t next_tcp_stream_ = 0;

@@ -95,8 +95,26 @@ void Dissector::begin_row(const Payload& p) {
     row_.session.clear();
 }
 
+void Dissector::resize_fields(std::size_t n) {
+    // Strings move between the row and a spare pool instead of being freed and allocated
+    // again when consecutive messages have different field counts.
+    auto& fields = row_.fields;
+    while (fields.size() > n) {
+        spare_fields_.push_back(std::move(fields.back()));
+        fields.pop_back();
+    }
+    while (fields.size() < n) {
+        if (spare_fields_.empty()) {
+            fields.emplace_back();
+        } else {
+            fields.push_back(std::move(spare_fields_.back()));
+            spare_fields_.pop_back();
+        }
+    }
+}
+
 void Dissector::error_row(std::string reason) {
-    row_.fields.clear();
+    resize_fields(0);
     row_.error = std::move(reason);
     emit();
 }
@@ -137,7 +155,7 @@ void Dissector::frame(const Payload& p, BytesView frame) {
     auto msg = decode(schema, frame);
     if (!msg) return error_row(msg.error().describe());
     row_.error.reset();
-    row_.fields.resize(msg->fields.size());
+    resize_fields(msg->fields.size());
     // Decoded fields and the spec's both ascend by tag: walk them together.
     auto spec_it = ms->fields.begin();
     for (std::size_t i = 0; i < msg->fields.size(); ++i) {

@@ -95,10 +95,12 @@ private:
     void begin_row(const Payload& p);
     void error_row(std::string reason);
     void emit();
+    void resize_fields(std::size_t n);
     const ProtocolSpec* protocol(std::uint8_t id);
 
     RowSink& out_;
     ListedMessage row_;
+    std::vector<std::pair<std::string, std::string>> spare_fields_;
     DissectStats stats_;
     std::unordered_map<std::uint64_t, TcpStream> tcp_;
     std::array<const ProtocolSpec*, 256> protocols_{};

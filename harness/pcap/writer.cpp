@@ -56,7 +56,8 @@ void put_le16(std::uint8_t* p, std::uint16_t v) {
 
 Result<std::unique_ptr<PcapWriter>> PcapWriter::create(const std::string& path) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    // "e": close-on-exec, so role processes the hub spawns do not inherit the capture.
+    std::FILE* f = std::fopen(tmp.c_str(), "wbe");
     if (f == nullptr) {
         return make_error("cannot create pcap " + tmp + ": " + std::strerror(errno));
     }
