@@ -10,7 +10,8 @@
 //              delivering every payload: the share of the work tcpdump does
 //   - mtcfuzz read+dissect: the same into the Dissector (strict decode of every frame, rows
 //              with every field rendered): the path `mtcfuzz pcap ls` takes minus printing
-// Each is run 3 times and the best kept. Figures are printed, never asserted.
+// Each is run 3 times and the best kept. Figures are printed, never asserted. The file is
+// removed at the end unless MTC_BENCH_KEEP is set (to profile the reader on it).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

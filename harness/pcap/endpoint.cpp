@@ -67,24 +67,27 @@ std::string to_string(const Endpoint4& e) {
 }
 
 std::string format_endpoint(const std::uint8_t* addr, std::size_t addr_len, std::uint16_t port) {
-    char buf[INET6_ADDRSTRLEN + 8];
-    std::size_t n = 0;
+    std::string out;
+    char num[8];
+    const auto append_number = [&](unsigned v) {
+        const auto r = std::to_chars(num, num + sizeof num, v);
+        out.append(num, r.ptr);
+    };
     if (addr_len == 4) {
         for (std::size_t i = 0; i < 4; ++i) {
-            if (i != 0) buf[n++] = '.';
-            n = static_cast<std::size_t>(
-                std::to_chars(buf + n, buf + sizeof buf, static_cast<unsigned>(addr[i])).ptr - buf);
+            if (i != 0) out.push_back('.');
+            append_number(addr[i]);
         }
     } else {
-        buf[n++] = '[';
-        if (::inet_ntop(AF_INET6, addr, buf + n, INET6_ADDRSTRLEN) == nullptr) return "[?]";
-        while (buf[n] != '\0') ++n;
-        buf[n++] = ']';
+        char text[INET6_ADDRSTRLEN] = {};
+        if (::inet_ntop(AF_INET6, addr, text, sizeof text) == nullptr) return "[?]:0";
+        out.push_back('[');
+        out.append(text);
+        out.push_back(']');
     }
-    buf[n++] = ':';
-    n = static_cast<std::size_t>(
-        std::to_chars(buf + n, buf + sizeof buf, static_cast<unsigned>(port)).ptr - buf);
-    return {buf, n};
+    out.push_back(':');
+    append_number(port);
+    return out;
 }
 
 }  // namespace mtc::pcap

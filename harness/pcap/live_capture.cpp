@@ -102,7 +102,7 @@ Result<CaptureSummary> LiveCapture::run(std::uint64_t count, double duration_s) 
     if (dumper_ == nullptr) return make_error("capture has no output file");
     // Non-blocking reads and our own poll(2): a quiet interface cannot hold the loop past
     // --duration (the read timeout is not honoured in immediate mode), and a signal
-    // interrupts poll at once (pcap_breakloop makes the next pcap_dispatch return).
+    // interrupts poll at once; break_loop() sets stop_, checked before every read.
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     if (pcap_setnonblock(handle_, 1, errbuf) != 0) {
         return make_error("cannot capture on " + iface_ + ": " + errbuf);
@@ -112,7 +112,9 @@ Result<CaptureSummary> LiveCapture::run(std::uint64_t count, double duration_s) 
     const auto deadline =
         Clock::now() + std::chrono::duration_cast<Clock::duration>(
                            std::chrono::duration<double>(duration_s > 0 ? duration_s : 0));
+    static_assert(std::atomic<bool>::is_always_lock_free, "break_loop runs in signal handlers");
     for (;;) {
+        if (stop_.load()) break;
         if (count != 0 && captured_ >= count) break;
         int wait_ms = kPollTimeoutMs;
         if (duration_s > 0) {
@@ -149,6 +151,7 @@ Result<CaptureSummary> LiveCapture::run(std::uint64_t count, double duration_s) 
 }
 
 void LiveCapture::break_loop() {
+    stop_.store(true);
     pcap_breakloop(handle_);
 }
 

@@ -2,6 +2,7 @@
 // pcap file written under a temporary name and renamed into place by commit().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -60,6 +61,9 @@ private:
     pcap_dumper_t* dumper_ = nullptr;
     std::uint64_t captured_ = 0;
     bool committed_ = false;
+    // Set by break_loop(): libpcap's own break flag is not checked by a non-blocking read
+    // that finds no packet (libpcap 1.10), so the loop checks this one too.
+    std::atomic<bool> stop_{false};
 };
 
 }  // namespace mtc::pcap

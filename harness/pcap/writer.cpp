@@ -1,6 +1,7 @@
 #include "harness/pcap/writer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -27,12 +28,6 @@ enum TcpFlag : std::uint8_t { kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10
 void set_u16(Bytes& b, std::size_t at, std::uint16_t v) {
     b[at] = static_cast<std::uint8_t>(v >> 8);
     b[at + 1] = static_cast<std::uint8_t>(v);
-}
-
-void put_mac(Bytes& b, const Endpoint4& e) {
-    // Locally administered unicast MAC derived from the address, stable per endpoint.
-    b.insert(b.end(), {0x02, 0x00});
-    b.insert(b.end(), e.ip.begin(), e.ip.end());
 }
 
 // A deterministic, well-spread initial sequence number for flow `id`, side `side`.
@@ -135,22 +130,30 @@ void PcapWriter::write_record(std::int64_t ts_us) {
 
 void PcapWriter::begin_ipv4(const Endpoint4& src, const Endpoint4& dst, std::uint8_t protocol,
                             std::size_t l4_len) {
-    packet_.clear();
-    put_mac(packet_, dst);
-    put_mac(packet_, src);
-    put_u16(packet_, 0x0800);
-    const std::size_t ip = packet_.size();
-    packet_.push_back(0x45);  // version 4, IHL 5
-    packet_.push_back(0);     // DSCP/ECN
-    put_u16(packet_, static_cast<std::uint16_t>(kIpv4Len + l4_len));
-    put_u16(packet_, ip_id_++);
-    put_u16(packet_, 0x4000);  // DF, offset 0
-    packet_.push_back(64);     // TTL
-    packet_.push_back(protocol);
-    put_u16(packet_, 0);  // checksum, below
-    packet_.insert(packet_.end(), src.ip.begin(), src.ip.end());
-    packet_.insert(packet_.end(), dst.ip.begin(), dst.ip.end());
-    set_u16(packet_, ip + 10, internet_checksum(BytesView(packet_).subspan(ip, kIpv4Len)));
+    // Ethernet: locally administered unicast MACs derived from the addresses, stable per
+    // endpoint (02:00:a:b:c:d), type IPv4.
+    std::array<std::uint8_t, kEthernetLen + kIpv4Len> h = {
+        0x02, 0x00,      dst.ip[0], dst.ip[1], dst.ip[2], dst.ip[3], 0x02,
+        0x00, src.ip[0], src.ip[1], src.ip[2], src.ip[3], 0x08,      0x00};
+    std::uint8_t* ip = h.data() + kEthernetLen;
+    const auto total = static_cast<std::uint16_t>(kIpv4Len + l4_len);
+    const std::uint16_t id = ip_id_++;
+    ip[0] = 0x45;  // version 4, IHL 5
+    ip[1] = 0;     // DSCP/ECN
+    ip[2] = static_cast<std::uint8_t>(total >> 8);
+    ip[3] = static_cast<std::uint8_t>(total);
+    ip[4] = static_cast<std::uint8_t>(id >> 8);
+    ip[5] = static_cast<std::uint8_t>(id);
+    ip[6] = 0x40;  // DF, offset 0
+    ip[7] = 0;
+    ip[8] = 64;  // TTL
+    ip[9] = protocol;
+    std::copy(src.ip.begin(), src.ip.end(), ip + 12);
+    std::copy(dst.ip.begin(), dst.ip.end(), ip + 16);
+    const std::uint16_t sum = internet_checksum(BytesView(ip, kIpv4Len));
+    ip[10] = static_cast<std::uint8_t>(sum >> 8);
+    ip[11] = static_cast<std::uint8_t>(sum);
+    packet_.assign(h.begin(), h.end());
 }
 
 void PcapWriter::udp(std::int64_t ts_us, const Endpoint4& src, const Endpoint4& dst,

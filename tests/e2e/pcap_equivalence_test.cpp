@@ -3,12 +3,12 @@
 // the "any" device (Linux cooked framing). The live captures see each datagram twice (role ->
 // hub front, hub -> role); only the hub -> role leg is kept, with the front address mapped back
 // to the sender's (front = real + 128 in the last octet).
-#include <gmock/gmock.h>
-
 #include <csignal>
 #include <random>
 #include <set>
 #include <thread>
+
+#include <gmock/gmock.h>
 
 #include "harness/runner/process.hpp"
 #include "tests/e2e/live_helpers.hpp"
@@ -49,10 +49,12 @@ std::multiset<std::string> udp_messages(const std::string& file, bool live) {
         if (str(r, "transport") != "udp" || str(r, "type").empty()) continue;
         std::string src = str(r, "src"), dst = str(r, "dst");
         if (live) {
-            if (last_octet(dst) >= 129) continue;  // role -> hub leg: the hub pcap has the other one
+            if (last_octet(dst) >= 129)
+                continue;  // role -> hub leg: the hub pcap has the other one
             src = unfront(src);
         }
-        out.insert(src + " > " + dst + " " + str(r, "type") + " " + str(r, "session") + " " + r["fields"].dump());
+        out.insert(src + " > " + dst + " " + str(r, "type") + " " + str(r, "session") + " " +
+                   r["fields"].dump());
     }
     return out;
 }
@@ -61,17 +63,21 @@ TEST(PcapEquivalence, HubPcapLiveCapturePcapngAndLinuxCookedListTheSameMessages)
     if (::geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
     const std::string dir = temp_dir("pcapeq");
     std::mt19937 rng(static_cast<unsigned>(::getpid()));
-    const std::string prefix = "127." + std::to_string(20 + rng() % 200) + "." + std::to_string(rng() % 256);
+    const std::string prefix =
+        "127." + std::to_string(20 + rng() % 200) + "." + std::to_string(rng() % 256);
     const std::string filter = "'net " + prefix + ".0/24'";
-    auto lo = runner::Child::spawn({"/bin/sh", "-c", std::string(MTCFUZZ_BIN) + " capture --iface lo --filter " +
-                                                         filter + " -w " + dir + "/lo.pcap"},
+    auto lo = runner::Child::spawn({"/bin/sh", "-c",
+                                    std::string(MTCFUZZ_BIN) + " capture --iface lo --filter " +
+                                        filter + " -w " + dir + "/lo.pcap"},
                                    dir + "/lo.log");
-    auto any = runner::Child::spawn({"/bin/sh", "-c", std::string(MTCFUZZ_BIN) + " capture --iface any --filter " +
-                                                          filter + " -w " + dir + "/any.pcap"},
+    auto any = runner::Child::spawn({"/bin/sh", "-c",
+                                     std::string(MTCFUZZ_BIN) + " capture --iface any --filter " +
+                                         filter + " -w " + dir + "/any.pcap"},
                                     dir + "/any.log");
     ASSERT_TRUE(lo.ok() && any.ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // captures activated
-    auto run = mtcfuzz("run prose --sessions 8 --concurrency 2 --addr-prefix " + prefix + " --pcap " + dir + "/hub.pcap");
+    auto run = mtcfuzz("run prose --sessions 8 --concurrency 2 --addr-prefix " + prefix +
+                       " --pcap " + dir + "/hub.pcap");
     ASSERT_EQ(run.code, 0) << run.out << run.err;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     // SIGINT through the shell to mtcfuzz: the capture stops cleanly and renames its file.
@@ -91,7 +97,8 @@ TEST(PcapEquivalence, HubPcapLiveCapturePcapngAndLinuxCookedListTheSameMessages)
         EXPECT_EQ(udp_messages(dir + "/hub.pcapng", false), hub);
     }
     if (have("capinfos")) {
-        EXPECT_THAT(sh("capinfos -E " + dir + "/any.pcap").out, ::testing::HasSubstr("Linux cooked"));
+        EXPECT_THAT(sh("capinfos -E " + dir + "/any.pcap").out,
+                    ::testing::HasSubstr("Linux cooked"));
     }
     std::filesystem::remove_all(dir);
 }

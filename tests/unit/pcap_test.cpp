@@ -1206,6 +1206,29 @@ TEST(PcapLiveCapture, CapturesLoopbackUdp) {
     EXPECT_EQ(l.rows[0].session, "000000000000004d");
 }
 
+TEST(PcapLiveCapture, BreakLoopStopsAQuietCapture) {
+    // What a SIGINT handler does, on an interface with no matching traffic: run() must return
+    // soon (libpcap's non-blocking read alone would not notice the break).
+    auto cap = LiveCapture::open("lo");
+    if (!cap.ok()) GTEST_SKIP() << cap.error().reason;
+    ASSERT_TRUE((*cap)->set_filter("udp and dst port 9 and src port 9").ok());
+    TempDir dir;
+    ASSERT_TRUE((*cap)->start_output(dir.file("quiet.pcap")).ok());
+    LiveCapture& c = **cap;
+    std::thread breaker([&c] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        c.break_loop();
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    auto summary = c.run(0, 30.0);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    breaker.join();
+    ASSERT_TRUE(summary.ok());
+    EXPECT_LT(took, std::chrono::seconds(5));
+    EXPECT_TRUE(c.commit().ok());
+    EXPECT_TRUE(fs::exists(dir.file("quiet.pcap")));
+}
+
 TEST(PcapLiveCapture, UnknownInterfaceIsNamed) {
     LiveCapture::OpenFailure why{};
     auto cap = LiveCapture::open("no-such-if0", &why);
