@@ -9,6 +9,7 @@
 
 #include "harness/cli/cli_util.hpp"
 #include "harness/cli/deployment_options.hpp"
+#include "harness/cli/role_table.hpp"
 #include "harness/net/endpoint.hpp"
 #include "harness/runner/live_run.hpp"
 
@@ -29,15 +30,7 @@ void print_text(const ProtocolSpec& spec, const runner::LiveRunOptions& o,
         o.deployment.profile.c_str(), o.direct ? "direct" : "through the hub", r.sessions_started,
         o.concurrency, r.wall_s,
         r.wall_s > 0 ? static_cast<double>(r.sessions_committed) / r.wall_s : 0.0);
-    std::printf("%-8s %9s %7s %7s %7s %7s %6s\n", "role", "instances", "begin", "accept", "commit",
-                "reject", "error");
-    for (const auto& rs : spec.roles) {
-        auto it = r.roles.find(rs.name);
-        if (it == r.roles.end() || it->second.instances == 0) continue;
-        const RoleSummary& s = it->second;
-        std::printf("%-8s %9zu %7zu %7zu %7zu %7zu %6zu\n", rs.name.c_str(), s.instances, s.begins,
-                    s.accepts, s.commits, s.rejects, s.errors);
-    }
+    print_role_table(spec, r.roles);
     std::printf(
         "session latency (initiator begin to last commit): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n",
         r.percentile(50), r.percentile(95), r.percentile(99));
@@ -67,12 +60,7 @@ nlohmann::ordered_json to_json(const runner::LiveRunOptions& o, const runner::Li
     j["wall_s"] = r.wall_s;
     j["latency_ms"] = {
         {"p50", r.percentile(50)}, {"p95", r.percentile(95)}, {"p99", r.percentile(99)}};
-    j["roles"] = nlohmann::ordered_json::object();
-    for (const auto& [name, s] : r.roles) {
-        j["roles"][name] = {{"instances", s.instances}, {"begin", s.begins},
-                            {"accept", s.accepts},      {"commit", s.commits},
-                            {"reject", s.rejects},      {"error", s.errors}};
-    }
+    j["roles"] = role_table_json(r.roles);
     j["failures"] = r.failures;
     j["hub"] = {{"datagrams", r.hub.datagrams}, {"tcp_connections", r.hub.tcp_connections}};
     j["ok"] = r.all_committed();

@@ -9,6 +9,7 @@
 
 #include "harness/cli/cli_util.hpp"
 #include "harness/cli/deployment_options.hpp"
+#include "harness/cli/role_table.hpp"
 #include "protocols/core/registry.hpp"
 #include "protocols/core/simulation.hpp"
 
@@ -21,18 +22,7 @@ void print_text(const ProtocolSpec& spec, const SimulationOptions& o, const Simu
                 spec.name.c_str(), o.deployment.variant.c_str(), o.deployment.mode.c_str(),
                 o.deployment.profile.c_str(), r.sessions_started, r.wall_s,
                 r.wall_s > 0 ? static_cast<double>(r.sessions_started) / r.wall_s : 0.0);
-    std::printf("%-8s %9s %7s %7s %7s %7s %6s\n", "role", "instances", "begin", "accept", "commit",
-                "reject", "error");
-    for (const auto& rs : spec.roles) {
-        auto it = r.roles.find(rs.name);
-        if (it == r.roles.end() || it->second.instances == 0) continue;
-        const RoleSummary& s = it->second;
-        std::printf("%-8s %9zu %7zu %7zu %7zu %7zu %6zu\n", rs.name.c_str(), s.instances, s.begins,
-                    s.accepts, s.commits, s.rejects, s.errors);
-        for (const auto& [reason, n] : s.reject_reasons) {
-            std::printf("         reject x%zu: %s\n", n, reason.c_str());
-        }
-    }
+    print_role_table(spec, r.roles);
     std::printf("key agreement: %zu of %zu sessions committed one key fingerprint on every role",
                 r.sessions_key_agreed, r.sessions_started);
     if (r.sessions_key_mismatch != 0)
@@ -54,16 +44,7 @@ nlohmann::ordered_json to_json(const ProtocolSpec& spec, const SimulationOptions
     j["sessions_key_mismatch"] = r.sessions_key_mismatch;
     j["wall_s"] = r.wall_s;
     j["ok"] = ok;
-    j["roles"] = nlohmann::ordered_json::object();
-    for (const auto& [name, s] : r.roles) {
-        j["roles"][name] = {{"instances", s.instances},
-                            {"begin", s.begins},
-                            {"accept", s.accepts},
-                            {"commit", s.commits},
-                            {"reject", s.rejects},
-                            {"error", s.errors},
-                            {"reject_reasons", s.reject_reasons}};
-    }
+    j["roles"] = role_table_json(r.roles);
     return j;
 }
 
