@@ -15,7 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   # capture and dissection tools used by tests
-  tcpdump tshark iproute2
+  tcpdump tshark iproute2 procps
 )
 
 missing=()

@@ -65,24 +65,23 @@ TEST(PcapEquivalence, HubPcapLiveCapturePcapngAndLinuxCookedListTheSameMessages)
     std::mt19937 rng(static_cast<unsigned>(::getpid()));
     const std::string prefix =
         "127." + std::to_string(20 + rng() % 200) + "." + std::to_string(rng() % 256);
-    const std::string filter = "'net " + prefix + ".0/24'";
-    auto lo = runner::Child::spawn({"/bin/sh", "-c",
-                                    std::string(MTCFUZZ_BIN) + " capture --iface lo --filter " +
-                                        filter + " -w " + dir + "/lo.pcap"},
-                                   dir + "/lo.log");
-    auto any = runner::Child::spawn({"/bin/sh", "-c",
-                                     std::string(MTCFUZZ_BIN) + " capture --iface any --filter " +
-                                         filter + " -w " + dir + "/any.pcap"},
-                                    dir + "/any.log");
+    const std::string filter = "net " + prefix + ".0/24";
+    auto capture = [&](const std::string& iface) {
+        return runner::Child::spawn({MTCFUZZ_BIN, "capture", "--iface", iface, "--filter", filter,
+                                     "-w", dir + "/" + iface + ".pcap"},
+                                    dir + "/" + iface + ".log");
+    };
+    auto lo = capture("lo");
+    auto any = capture("any");
     ASSERT_TRUE(lo.ok() && any.ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // captures activated
     auto run = mtcfuzz("run prose --sessions 8 --concurrency 2 --addr-prefix " + prefix +
                        " --pcap " + dir + "/hub.pcap");
     ASSERT_EQ(run.code, 0) << run.out << run.err;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    // SIGINT through the shell to mtcfuzz: the capture stops cleanly and renames its file.
-    sh("pkill -INT -f 'mtcfuzz capture --iface lo --filter " + std::string("net ") + prefix + "'");
-    sh("pkill -INT -f 'mtcfuzz capture --iface any --filter " + std::string("net ") + prefix + "'");
+    // SIGINT, as Ctrl-C would: the capture stops cleanly and renames its file into place.
+    lo->signal(SIGINT);
+    any->signal(SIGINT);
     ASSERT_TRUE(lo->wait_for(std::chrono::milliseconds(10000))) << slurp(dir + "/lo.log");
     ASSERT_TRUE(any->wait_for(std::chrono::milliseconds(10000))) << slurp(dir + "/any.log");
     EXPECT_EQ(lo->exit_code(), 0) << slurp(dir + "/lo.log");
