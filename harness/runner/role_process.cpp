@@ -15,6 +15,7 @@
 
 #include "harness/net/endpoint.hpp"
 #include "harness/net/event_loop.hpp"
+#include "harness/net/retransmit.hpp"
 #include "harness/net/signals.hpp"
 #include "harness/net/stream.hpp"
 #include "harness/net/udp.hpp"
@@ -70,13 +71,9 @@ private:
     void attach(const std::shared_ptr<net::StreamConn>& conn, const std::string& key);
     void on_command(const std::string& line, ControlServer::Client& client);
     void start_run();
-    void arm_retransmit(std::uint64_t session, int attempt);
-    void finished(std::uint64_t session) {
-        auto it = pending_.find(session);
-        if (it == pending_.end()) return;
-        loop_.cancel(it->second.timer);
-        pending_.erase(it);
-    }
+    void arm_retransmit(std::uint64_t session);
+    // The run ended (commit or reject): its retransmitter is destroyed, which disarms it.
+    void finished(std::uint64_t session) { pending_.erase(session); }
 
     net::EventLoop& loop_;
     const RoleProcessOptions& o_;
@@ -96,10 +93,10 @@ private:
     std::map<std::string, std::size_t> counts_;
     std::size_t frames_in_ = 0, frames_out_ = 0;
 
-    // An initiator's run waiting for its end: what to resend and when.
+    // An initiator's run waiting for its end: what to resend, and the schedule.
     struct Pending {
         std::vector<std::pair<Address, Bytes>> frames;
-        net::EventLoop::TimerId timer = 0;
+        std::unique_ptr<net::Retransmitter> retransmitter;
     };
     std::map<std::uint64_t, Pending> pending_;
     std::optional<std::uint64_t> sending_session_;  // set while start() output is being sent
@@ -283,27 +280,34 @@ void RoleHost::start_run() {
     sending_session_ = session;
     send(std::move(out));
     sending_session_.reset();
-    arm_retransmit(session, 0);
+    arm_retransmit(session);
 }
 
-void RoleHost::arm_retransmit(std::uint64_t session, int attempt) {
+void RoleHost::arm_retransmit(std::uint64_t session) {
     auto it = pending_.find(session);
     if (it == pending_.end()) return;
-    const auto delay = std::chrono::milliseconds(o_.retransmit_ms << attempt);
-    it->second.timer = loop_.after(delay, [this, session, attempt] {
-        auto p = pending_.find(session);
-        if (p == pending_.end()) return;
-        if (attempt >= o_.retransmit_tries) {
-            pending_.erase(p);
+    const net::RetransmitPolicy policy{std::chrono::milliseconds(o_.retransmit_ms), 2,
+                                       static_cast<unsigned>(o_.retransmit_tries)};
+    it->second.retransmitter = std::make_unique<net::Retransmitter>(loop_, policy);
+    it->second.retransmitter->arm(
+        [this, session] {
+            auto p = pending_.find(session);
+            if (p == pending_.end()) return;
+            for (const auto& [to, frame] : p->second.frames) send_frame(to, frame, session);
+        },
+        [this, session] {
+            // We are inside the retransmitter's own callback: keep it alive until the loop
+            // is back in control, then end the run.
+            if (auto p = pending_.find(session); p != pending_.end()) {
+                std::shared_ptr<net::Retransmitter> keep(std::move(p->second.retransmitter));
+                loop_.after(std::chrono::milliseconds(0), [keep] {});
+                pending_.erase(p);
+            }
             role_->env().events->reject(session, "",
                                         "timeout: no answer after " +
                                             std::to_string(o_.retransmit_tries) +
                                             " retransmissions");
-            return;
-        }
-        for (const auto& [to, frame] : p->second.frames) send_frame(to, frame, session);
-        arm_retransmit(session, attempt + 1);
-    });
+        });
 }
 
 void RoleHost::on_command(const std::string& line, ControlServer::Client& client) {
