@@ -2,16 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include "harness/pcap/endpoint.hpp"
 
 namespace mtc::pcap {
-
-static_assert(std::has_unique_object_representations_v<PacketDecoder::FlowKey> &&
-                  sizeof(PacketDecoder::FlowKey) == 38,
-              "FlowKey is compared as raw bytes: it must have no padding");
 
 std::string_view to_string(Transport t) {
     return t == Transport::udp ? "udp" : "tcp";
@@ -30,41 +25,6 @@ struct PacketDecoder::TcpConnection {
     TcpDirection dir[2];      // dir[i]: bytes sent by endpoint i
     bool rst_seen = false;
 };
-
-bool PacketDecoder::FlowKey::operator==(const FlowKey& o) const noexcept {
-    // Word compares instead of a memcmp call: this runs once per packet.
-    const auto* a = reinterpret_cast<const unsigned char*>(this);
-    const auto* b = reinterpret_cast<const unsigned char*>(&o);
-    std::uint64_t x[5] = {}, y[5] = {};
-    std::memcpy(x, a, sizeof(FlowKey));
-    std::memcpy(y, b, sizeof(FlowKey));
-    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
-}
-
-std::size_t PacketDecoder::FlowKeyHash::operator()(const FlowKey& k) const noexcept {
-    // Multiply-xor over the words that can be nonzero (IPv4 addresses fill the first 4 bytes
-    // of their arrays): cheap, and well spread for addresses and ports differing in few bits.
-    const auto word = [](const std::uint8_t* p) {
-        std::uint64_t w = 0;
-        std::memcpy(&w, p, 8);
-        return w;
-    };
-    const auto mix = [](std::uint64_t h, std::uint64_t w) {
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        return h ^ (h >> 32);
-    };
-    std::uint64_t h =
-        mix(0x9e3779b97f4a7c15ULL, static_cast<std::uint64_t>(k.port_a) << 48 |
-                                       static_cast<std::uint64_t>(k.port_b) << 32 |
-                                       static_cast<std::uint64_t>(k.version) << 8 | k.protocol);
-    h = mix(h, word(k.addr_a.data()));
-    h = mix(h, word(k.addr_b.data()));
-    if (k.version == 6) {
-        h = mix(h, word(k.addr_a.data() + 8));
-        h = mix(h, word(k.addr_b.data() + 8));
-    }
-    return static_cast<std::size_t>(h);
-}
 
 PacketDecoder::PacketDecoder(int dlt, PayloadSink& sink) : dlt_(dlt), sink_(sink) {
     fragments_.set_eviction_handler([this](const IpReassembler::Incomplete& inc) {
@@ -144,15 +104,32 @@ void PacketDecoder::transport(const IpPacket& ip, std::uint8_t protocol, BytesVi
 
 bool PacketDecoder::make_key(const IpPacket& ip, std::uint8_t protocol, std::uint16_t src_port,
                              std::uint16_t dst_port, FlowKey& key) {
-    const std::size_t n = ip.addr_len();
-    const int c = std::memcmp(ip.src, ip.dst, n);
-    const bool src_is_a = c < 0 || (c == 0 && src_port <= dst_port);
-    key.version = static_cast<std::uint8_t>(ip.version);
-    key.protocol = protocol;
-    key.port_a = src_is_a ? src_port : dst_port;
-    key.port_b = src_is_a ? dst_port : src_port;
-    std::memcpy(key.addr_a.data(), src_is_a ? ip.src : ip.dst, n);
-    std::memcpy(key.addr_b.data(), src_is_a ? ip.dst : ip.src, n);
+    bool src_is_a = false;
+    std::uint64_t a[2] = {}, b[2] = {};
+    if (ip.version == 4) {
+        // Addresses compared as big-endian numbers: the order memcmp gives, without a call.
+        const auto be32 = [](const std::uint8_t* p) {
+            return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
+                   static_cast<std::uint32_t>(p[2]) << 8 | p[3];
+        };
+        const std::uint32_t s = be32(ip.src), d = be32(ip.dst);
+        src_is_a = s < d || (s == d && src_port <= dst_port);
+        a[0] = src_is_a ? s : d;
+        b[0] = src_is_a ? d : s;
+    } else {
+        const int c = std::memcmp(ip.src, ip.dst, 16);
+        src_is_a = c < 0 || (c == 0 && src_port <= dst_port);
+        std::memcpy(a, src_is_a ? ip.src : ip.dst, 16);
+        std::memcpy(b, src_is_a ? ip.dst : ip.src, 16);
+    }
+    const std::uint64_t port_a = src_is_a ? src_port : dst_port;
+    const std::uint64_t port_b = src_is_a ? dst_port : src_port;
+    key.w[0] = static_cast<std::uint64_t>(ip.version) | static_cast<std::uint64_t>(protocol) << 8 |
+               port_a << 16 | port_b << 32;
+    key.w[1] = a[0];
+    key.w[2] = a[1];
+    key.w[3] = b[0];
+    key.w[4] = b[1];
     return src_is_a;
 }
 
@@ -165,16 +142,20 @@ void PacketDecoder::udp(const IpPacket& ip, BytesView bytes) {
     const int src = src_is_a ? 0 : 1;
     // A direct-mapped cache in front of the table (UDP flows are never removed, so a cached
     // pointer stays valid): most datagrams skip the table lookup.
-    const std::size_t hash = FlowKeyHash{}(key);
-    UdpCacheSlot& slot = udp_cache_[hash % udp_cache_.size()];
+    // Its index is a one-multiply hash (the table's full hash runs only on a cache miss).
+    const std::uint64_t mixed =
+        (key.w[0] ^ key.w[1] << 13 ^ key.w[3] << 29 ^ key.w[2] ^ key.w[4] << 7) *
+        0x9e3779b97f4a7c15ULL;
+    static_assert(std::tuple_size_v<decltype(udp_cache_)> == 1024);
+    UdpCacheSlot& slot = udp_cache_[mixed >> 54];
     UdpFlow* flow = slot.flow;
     if (flow == nullptr || !(slot.key == key)) {
         auto& owned = udp_[key];
         if (!owned) {
             owned = std::make_unique<UdpFlow>();
             owned->stream = next_udp_stream_++;
-            owned->endpoint[0] = format_endpoint(key.addr_a.data(), ip.addr_len(), key.port_a);
-            owned->endpoint[1] = format_endpoint(key.addr_b.data(), ip.addr_len(), key.port_b);
+            owned->endpoint[src] = format_endpoint(ip.src, ip.addr_len(), d->src_port);
+            owned->endpoint[1 - src] = format_endpoint(ip.dst, ip.addr_len(), d->dst_port);
             owned->first_sender = src;
         }
         flow = owned.get();
@@ -189,7 +170,7 @@ void PacketDecoder::udp(const IpPacket& ip, BytesView bytes) {
     payload_.stream = flow->stream;
     payload_.from_client = src == flow->first_sender;
     payload_.gap_before = false;
-    payload_.data.assign(d->payload.begin(), d->payload.end());
+    payload_.data = d->payload;  // a view into the packet: no copy
     sink_.on_payload(payload_);
 }
 
@@ -202,14 +183,15 @@ void PacketDecoder::deliver_tcp(TcpConnection& c, int dir, bool gap_before) {
     payload_.stream = c.stream;
     payload_.from_client = dir == c.client;
     payload_.gap_before = gap_before;
+    payload_.data = view(tcp_data_);
     sink_.on_payload(payload_);
 }
 
 void PacketDecoder::close_connection(TcpConnection& c) {
     for (int dir = 0; dir < 2; ++dir) {
         for (;;) {
-            payload_.data.clear();
-            auto gap = c.dir[dir].skip_gap(true, payload_.data);
+            tcp_data_.clear();
+            auto gap = c.dir[dir].skip_gap(true, tcp_data_);
             if (!gap) break;
             ++stats_.issues;
             sink_.on_issue(DecodeIssue{
@@ -217,7 +199,7 @@ void PacketDecoder::close_connection(TcpConnection& c) {
                 "TCP stream " + std::to_string(c.stream) + " " + c.endpoint[dir] + " -> " +
                     c.endpoint[1 - dir] + ": " + std::to_string(gap->length) +
                     " bytes at stream offset " + std::to_string(gap->at) +
-                    " missing from the capture; the " + std::to_string(payload_.data.size()) +
+                    " missing from the capture; the " + std::to_string(tcp_data_.size()) +
                     " bytes after them follow with a gap mark"});
             deliver_tcp(c, dir, true);
         }
@@ -246,8 +228,8 @@ void PacketDecoder::tcp(const IpPacket& ip, BytesView bytes) {
     if (!conn) {
         conn = std::make_unique<TcpConnection>();
         conn->stream = next_tcp_stream_++;
-        conn->endpoint[0] = format_endpoint(key.addr_a.data(), ip.addr_len(), key.port_a);
-        conn->endpoint[1] = format_endpoint(key.addr_b.data(), ip.addr_len(), key.port_b);
+        conn->endpoint[dir] = format_endpoint(ip.src, ip.addr_len(), seg->src_port);
+        conn->endpoint[1 - dir] = format_endpoint(ip.dst, ip.addr_len(), seg->dst_port);
         // The SYN's sender opens; a SYN-ACK's receiver did; mid-way, the first sender.
         conn->client = seg->syn() && seg->has_ack() ? 1 - dir : dir;
     }
@@ -256,14 +238,14 @@ void PacketDecoder::tcp(const IpPacket& ip, BytesView bytes) {
     if (seg->syn()) d.syn(seg->seq);
     if (seg->rst()) c.rst_seen = true;
     if (!seg->payload.empty()) {
-        payload_.data.clear();
+        tcp_data_.clear();
         const std::uint32_t seq = seg->syn() ? seg->seq + 1 : seg->seq;
-        switch (d.data(seq, seg->payload, payload_.data)) {
+        switch (d.data(seq, seg->payload, tcp_data_)) {
             case TcpDirection::Verdict::delivered:
                 deliver_tcp(c, dir, false);
                 break;
             case TcpDirection::Verdict::buffered: {
-                auto gap = d.skip_gap(false, payload_.data);
+                auto gap = d.skip_gap(false, tcp_data_);
                 if (gap) {
                     issue("TCP stream " + std::to_string(c.stream) + " " + c.endpoint[dir] +
                           " -> " + c.endpoint[1 - dir] + ": " + std::to_string(gap->length) +

@@ -33,16 +33,35 @@ public:
 
     [[nodiscard]] const ReaderStats& stats() const { return stats_; }
 
-    // A conversation key: both endpoints in canonical order (a <= b).
+    // A conversation key: both endpoints in canonical order (a <= b), packed in words so
+    // that it is built, compared and hashed with whole-word moves (once per packet).
+    // w[0]: version | protocol << 8 | port_a << 16 | port_b << 32; w[1], w[2]: address a
+    // (IPv4: w[1] holds its 4 bytes as loaded from the packet, w[2] is 0); w[3], w[4]:
+    // address b likewise.
     struct FlowKey {
-        std::uint8_t version = 0;
-        std::uint8_t protocol = 0;
-        std::uint16_t port_a = 0, port_b = 0;
-        std::array<std::uint8_t, 16> addr_a{}, addr_b{};
-        bool operator==(const FlowKey& o) const noexcept;
+        std::array<std::uint64_t, 5> w{};
+        bool operator==(const FlowKey& o) const noexcept {
+            return ((w[0] ^ o.w[0]) | (w[1] ^ o.w[1]) | (w[2] ^ o.w[2]) | (w[3] ^ o.w[3]) |
+                    (w[4] ^ o.w[4])) == 0;
+        }
     };
     struct FlowKeyHash {
-        std::size_t operator()(const FlowKey& k) const noexcept;
+        std::size_t operator()(const FlowKey& k) const noexcept {
+            // Multiply-xor over the words: cheap, and well spread for addresses and ports
+            // differing in few bits.
+            const auto mix = [](std::uint64_t h, std::uint64_t w) {
+                h = (h ^ w) * 0xff51afd7ed558ccdULL;
+                return h ^ (h >> 32);
+            };
+            std::uint64_t h = mix(0x9e3779b97f4a7c15ULL, k.w[0]);
+            h = mix(h, k.w[1]);
+            h = mix(h, k.w[3]);
+            if ((k.w[2] | k.w[4]) != 0) {
+                h = mix(h, k.w[2]);
+                h = mix(h, k.w[4]);
+            }
+            return static_cast<std::size_t>(h);
+        }
     };
 
 private:
@@ -79,6 +98,7 @@ private:
     std::uint64_t next_udp_stream_ = 0;
     std::uint64_t next_tcp_stream_ = 0;
     Payload payload_;  // reused for every delivery
+    Bytes tcp_data_;   // TCP bytes being delivered (payload_.data views them)
     DecodeIssue issue_;
     bool finished_ = false;
 };

@@ -176,7 +176,7 @@ void Dissector::frame(const Payload& p, BytesView frame) {
 
 void Dissector::on_payload(const Payload& p) {
     last_ts_ = p.ts_us;
-    if (p.transport == Transport::udp) return frame(p, view(p.data));
+    if (p.transport == Transport::udp) return frame(p, p.data);
     tcp(p);
 }
 
@@ -235,7 +235,7 @@ void Dissector::tcp(const Payload& p) {
         stats_.tls_bytes += p.data.size();
         return;
     }
-    const BytesView in = view(p.data);
+    const BytesView in = p.data;
     if (p.gap_before) {
         // Bytes are missing before these: an incomplete frame can never complete, and lost
         // framing may resume here (senders usually start a segment with a frame).

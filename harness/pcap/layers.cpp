@@ -6,6 +6,14 @@ namespace {
 
 constexpr int kLinktypeRaw = 101;  // the file value, should a caller pass it unmapped
 
+// Big-endian reads, inlined here (they run several times per packet); callers check bounds.
+inline std::uint16_t be16(BytesView in, std::size_t at) {
+    return static_cast<std::uint16_t>((in[at] << 8) | in[at + 1]);
+}
+inline std::uint32_t be32(BytesView in, std::size_t at) {
+    return (static_cast<std::uint32_t>(be16(in, at)) << 16) | be16(in, at + 2);
+}
+
 constexpr std::uint16_t kEtherIpv4 = 0x0800;
 constexpr std::uint16_t kEtherIpv6 = 0x86dd;
 
@@ -39,13 +47,13 @@ Result<NetworkLayer> by_version(BytesView rest, const char* link) {
 Result<NetworkLayer> ethernet(BytesView f) {
     if (f.size() < 14) return truncated("Ethernet header", f.size(), 14);
     std::size_t at = 12;
-    std::uint16_t type = get_u16(f, at);
+    std::uint16_t type = be16(f, at);
     // 802.1Q / 802.1ad / old QinQ tags, possibly stacked.
     for (int tags = 0; type == 0x8100 || type == 0x88a8 || type == 0x9100; ++tags) {
         if (tags == 4) return make_error("more than 4 VLAN tags in Ethernet header");
         at += 4;
         if (f.size() < at + 2) return truncated("802.1Q VLAN tag", f.size(), at + 2);
-        type = get_u16(f, at);
+        type = be16(f, at);
     }
     // Values below 0x600 are an 802.3 length (LLC follows): not IP.
     return by_ethertype(type, f.subspan(at + 2));
@@ -62,23 +70,23 @@ Result<NetworkLayer> bsd_null(BytesView f) {
     if (f.size() < 4) return truncated("BSD loopback header", f.size(), 4);
     // Host byte order of the capturing machine: whichever reading is small is the right one.
     std::uint32_t af = f[0] | f[1] << 8 | f[2] << 16 | static_cast<std::uint32_t>(f[3]) << 24;
-    if (af > 0xffff) af = get_u32(f, 0);
+    if (af > 0xffff) af = be32(f, 0);
     return by_address_family(af, f.subspan(4));
 }
 
 Result<NetworkLayer> bsd_loop(BytesView f) {
     if (f.size() < 4) return truncated("OpenBSD loopback header", f.size(), 4);
-    return by_address_family(get_u32(f, 0), f.subspan(4));
+    return by_address_family(be32(f, 0), f.subspan(4));
 }
 
 Result<NetworkLayer> linux_sll(BytesView f) {
     if (f.size() < 16) return truncated("Linux cooked (SLL) header", f.size(), 16);
-    return by_ethertype(get_u16(f, 14), f.subspan(16));
+    return by_ethertype(be16(f, 14), f.subspan(16));
 }
 
 Result<NetworkLayer> linux_sll2(BytesView f) {
     if (f.size() < 20) return truncated("Linux cooked v2 (SLL2) header", f.size(), 20);
-    return by_ethertype(get_u16(f, 0), f.subspan(20));
+    return by_ethertype(be16(f, 0), f.subspan(20));
 }
 
 }  // namespace
@@ -156,7 +164,7 @@ Result<IpPacket> parse_ipv4(BytesView b) {
     const std::size_t ihl = static_cast<std::size_t>(b[0] & 0x0fu) * 4;
     if (ihl < 20) return make_error("bad IPv4 header length " + num(ihl));
     if (b.size() < ihl) return truncated("IPv4 header with options", b.size(), ihl);
-    std::size_t total = get_u16(b, 2);
+    std::size_t total = be16(b, 2);
     if (total == 0) {
         total = b.size();  // TCP segmentation offload on the capturing host leaves it 0
     } else if (total < ihl) {
@@ -171,11 +179,11 @@ Result<IpPacket> parse_ipv4(BytesView b) {
     ip.dst = b.data() + 16;
     ip.protocol = b[9];
     ip.payload = b.subspan(ihl, total - ihl);
-    const std::uint16_t frag = get_u16(b, 6);
+    const std::uint16_t frag = be16(b, 6);
     ip.more_fragments = (frag & 0x2000) != 0;
     ip.frag_offset = static_cast<std::uint32_t>(frag & 0x1fff) * 8;
     ip.fragment = ip.more_fragments || ip.frag_offset != 0;
-    ip.frag_id = get_u16(b, 4);
+    ip.frag_id = be16(b, 4);
     return ip;
 }
 
@@ -205,7 +213,7 @@ Status walk_ipv6_extensions(std::uint8_t nh, BytesView rest, IpPacket& ip) {
             }
             case 44: {  // fragment
                 if (rest.size() < 8) return truncated("IPv6 fragment header", rest.size(), 8);
-                const std::uint16_t off = get_u16(rest, 2);
+                const std::uint16_t off = be16(rest, 2);
                 const std::uint32_t offset = off & 0xfff8u;
                 const bool more = (off & 1) != 0;
                 const std::uint8_t next = rest[0];
@@ -213,7 +221,7 @@ Status walk_ipv6_extensions(std::uint8_t nh, BytesView rest, IpPacket& ip) {
                     ip.fragment = true;
                     ip.frag_offset = offset;
                     ip.more_fragments = more;
-                    ip.frag_id = get_u32(rest, 4);
+                    ip.frag_id = be32(rest, 4);
                     ip.protocol = next;
                     ip.payload = rest.subspan(8);
                     return Ok{};
@@ -235,7 +243,7 @@ Result<IpPacket> parse_ipv6(BytesView b) {
     if ((b[0] >> 4) != 6) {
         return make_error("bad IP version " + num(b[0] >> 4u) + " in an IPv6 packet");
     }
-    std::size_t len = get_u16(b, 4);
+    std::size_t len = be16(b, 4);
     if (len == 0) {
         len = b.size() - 40;  // jumbogram or segmentation offload
     } else if (40 + len > b.size()) {
@@ -251,7 +259,7 @@ Result<IpPacket> parse_ipv6(BytesView b) {
 
 Result<UdpDatagram> parse_udp(BytesView b) {
     if (b.size() < 8) return truncated("UDP header", b.size(), 8);
-    std::size_t len = get_u16(b, 4);
+    std::size_t len = be16(b, 4);
     if (len == 0) {
         len = b.size();  // IPv6 jumbogram
     } else if (len < 8) {
@@ -259,7 +267,7 @@ Result<UdpDatagram> parse_udp(BytesView b) {
     } else if (len > b.size()) {
         return truncated("UDP datagram", b.size(), len);
     }
-    return UdpDatagram{get_u16(b, 0), get_u16(b, 2), b.subspan(8, len - 8)};
+    return UdpDatagram{be16(b, 0), be16(b, 2), b.subspan(8, len - 8)};
 }
 
 Result<TcpSegment> parse_tcp(BytesView b) {
@@ -268,10 +276,10 @@ Result<TcpSegment> parse_tcp(BytesView b) {
     if (doff < 20) return make_error("bad TCP data offset " + num(doff));
     if (b.size() < doff) return truncated("TCP header with options", b.size(), doff);
     TcpSegment s;
-    s.src_port = get_u16(b, 0);
-    s.dst_port = get_u16(b, 2);
-    s.seq = get_u32(b, 4);
-    s.ack = get_u32(b, 8);
+    s.src_port = be16(b, 0);
+    s.dst_port = be16(b, 2);
+    s.seq = be32(b, 4);
+    s.ack = be32(b, 8);
     s.flags = b[13];
     s.payload = b.subspan(doff);
     return s;

@@ -18,7 +18,8 @@ std::string_view to_string(Transport t);
 struct Payload {
     std::uint64_t packet = 0;  // 1-based index in the file of the packet that completed it
     std::int64_t ts_us = 0;    // that packet's timestamp, microseconds since the epoch
-    std::string src, dst;      // "a.b.c.d:port" or "[v6]:port"
+    // "a.b.c.d:port" or "[v6]:port". Views, like `data`: valid only during on_payload.
+    std::string_view src, dst;
     Transport transport = Transport::udp;
     // Conversation number in order of first appearance, shared by both directions (like
     // Wireshark's udp.stream / tcp.stream); UDP and TCP are numbered separately.
@@ -27,7 +28,33 @@ struct Payload {
                               // first sender of a stream seen mid-way). UDP: always true.
     // TCP: bytes before these are missing from the capture, so a stream parser must resync.
     bool gap_before = false;
+    // The payload bytes: a view into the reader's buffers, valid only during on_payload
+    // (copy them, or make a PayloadCopy, to keep them).
+    BytesView data;
+};
+
+// An owned copy of a Payload, for a sink that keeps payloads past the call.
+struct PayloadCopy {
+    std::uint64_t packet = 0;
+    std::int64_t ts_us = 0;
+    std::string src, dst;
+    Transport transport = Transport::udp;
+    std::uint64_t stream = 0;
+    bool from_client = true;
+    bool gap_before = false;
     Bytes data;
+
+    PayloadCopy() = default;
+    explicit PayloadCopy(const Payload& p)
+        : packet(p.packet),
+          ts_us(p.ts_us),
+          src(p.src),
+          dst(p.dst),
+          transport(p.transport),
+          stream(p.stream),
+          from_client(p.from_client),
+          gap_before(p.gap_before),
+          data(p.data.begin(), p.data.end()) {}
 };
 
 struct DecodeIssue {
@@ -46,8 +73,8 @@ struct ReaderStats {
     std::uint64_t issues = 0;         // DecodeIssues reported
 };
 
-// Receives what the reader produces, in file order. The references are only valid during
-// the call (the reader reuses its buffers).
+// Receives what the reader produces, in file order. The references, and the views inside a
+// Payload (src, dst, data), are only valid during the call (the reader reuses its buffers).
 class PayloadSink {
 public:
     virtual ~PayloadSink() = default;

@@ -35,24 +35,31 @@ std::string PcapReader::link_type_name() const {
     return mtc::pcap::link_type_name(link_type());
 }
 
+namespace {
+
+struct LoopState {
+    PacketDecoder* decoder;
+    std::int64_t last_ts;
+};
+
+// pcap_loop's callback: one call per packet, no pcap_next_ex bookkeeping in between.
+void on_packet(u_char* user, const pcap_pkthdr* hdr, const u_char* data) {
+    auto* st = reinterpret_cast<LoopState*>(user);
+    st->last_ts = static_cast<std::int64_t>(hdr->ts.tv_sec) * 1'000'000 + hdr->ts.tv_usec;
+    st->decoder->packet(st->last_ts, BytesView(data, hdr->caplen), hdr->len);
+}
+
+}  // namespace
+
 ReaderStats PcapReader::run(PayloadSink& sink) {
     PacketDecoder decoder(link_type(), sink);
-    pcap_pkthdr* hdr = nullptr;
-    const u_char* data = nullptr;
-    std::int64_t last_ts = 0;
-    for (;;) {
-        const int rc = pcap_next_ex(handle_, &hdr, &data);
-        if (rc == 1) {
-            last_ts = static_cast<std::int64_t>(hdr->ts.tv_sec) * 1'000'000 + hdr->ts.tv_usec;
-            decoder.packet(last_ts, BytesView(data, hdr->caplen), hdr->len);
-            continue;
-        }
-        if (rc == PCAP_ERROR) {
-            decoder.file_issue(last_ts, "reading " + path_ + " stopped after packet " +
-                                            std::to_string(decoder.stats().packets) + ": " +
-                                            pcap_geterr(handle_));
-        }
-        break;  // PCAP_ERROR_BREAK: end of file
+    LoopState st{&decoder, 0};
+    // -1: until the end of the file (0) or a read error (PCAP_ERROR).
+    const int rc = pcap_loop(handle_, -1, on_packet, reinterpret_cast<u_char*>(&st));
+    if (rc == PCAP_ERROR) {
+        decoder.file_issue(st.last_ts, "reading " + path_ + " stopped after packet " +
+                                           std::to_string(decoder.stats().packets) + ": " +
+                                           pcap_geterr(handle_));
     }
     decoder.finish();
     return decoder.stats();

@@ -213,10 +213,10 @@ Bytes slurp(const std::string& path) {
 }
 
 struct Collected final : PayloadSink {
-    std::vector<Payload> payloads;
+    std::vector<PayloadCopy> payloads;
     std::vector<DecodeIssue> issues;
     bool ended = false;
-    void on_payload(const Payload& p) override { payloads.push_back(p); }
+    void on_payload(const Payload& p) override { payloads.emplace_back(p); }
     void on_issue(const DecodeIssue& i) override { issues.push_back(i); }
     void on_end() override { ended = true; }
 
