@@ -1,6 +1,5 @@
 #include "harness/runner/hub.hpp"
 
-#include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -10,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harness/net/sockaddr.hpp"
 #include "harness/pcap/writer.hpp"
 #include "protocols/core/clock.hpp"
 
@@ -20,21 +20,22 @@ std::int64_t now_us() {
     return SystemClock().now_us();
 }
 
-pcap::Endpoint4 ep4(const std::string& host, std::uint16_t port) {
-    pcap::Endpoint4 e{};
-    in_addr a{};
-    ::inet_pton(AF_INET, host.c_str(), &a);
-    std::memcpy(e.ip.data(), &a.s_addr, 4);
-    e.port = port;
-    return e;
+pcap::Endpoint4 ep4(const net::Endpoint& ep) {
+    auto sa = net::to_sockaddr(ep);  // hub endpoints are IPv4 loopback addresses
+    if (!sa || sa->family() != AF_INET) return {};
+    return pcap::Endpoint4::from_sockaddr(*reinterpret_cast<const sockaddr_in*>(sa->get()));
 }
 
-sockaddr_in to_sockaddr(const std::string& host, std::uint16_t port) {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    ::inet_pton(AF_INET, host.c_str(), &sa.sin_addr);
-    return sa;
+// A non-blocking TCP connect to `to` from `from_host`; the descriptor, or -1.
+int connect_from(const std::string& from_host, const net::Endpoint& to) {
+    auto fd = net::open_socket(to, SOCK_STREAM);
+    auto src = net::to_sockaddr(net::Endpoint{from_host, 0});
+    auto dst = net::to_sockaddr(to);
+    if (!fd || !src || !dst) return -1;
+    if (::bind(fd->get(), src->get(), src->len) != 0) return -1;
+    if (::connect(fd->get(), dst->get(), dst->len) != 0 && errno != EINPROGRESS) return -1;
+    net::set_tcp_nodelay(fd->get());
+    return fd->release();
 }
 
 }  // namespace
@@ -83,17 +84,18 @@ Status Hub::start() {
             [this, i](Bytes d, const net::Endpoint& from) { on_udp(i, std::move(d), from); });
         udp_.push_back(std::move(sock).value());
         if (!routes_[i].tcp) continue;
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        const int one = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in sa = to_sockaddr(routes_[i].front.host, routes_[i].front.port);
-        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
-            ::listen(fd, 64) != 0) {
-            const std::string why = std::strerror(errno);
-            if (fd >= 0) ::close(fd);
-            return make_error("hub: cannot listen on TCP " + routes_[i].front.to_string() + ": " +
-                              why);
+        auto sock_fd = net::open_socket(routes_[i].front, SOCK_STREAM);
+        auto sa = net::to_sockaddr(routes_[i].front);
+        if (!sock_fd || !sa) {
+            return make_error("hub: cannot listen on TCP " + routes_[i].front.to_string());
         }
+        const int one = 1;
+        ::setsockopt(sock_fd->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (::bind(sock_fd->get(), sa->get(), sa->len) != 0 || ::listen(sock_fd->get(), 64) != 0) {
+            return make_error("hub: cannot listen on TCP " + routes_[i].front.to_string() + ": " +
+                              std::strerror(errno));
+        }
+        const int fd = sock_fd->release();
         tcp_listeners_.push_back(fd);
         loop_.watch(fd, POLLIN, [this, i, fd](short /*ev*/) { on_accept(i, fd); });
     }
@@ -112,21 +114,19 @@ void Hub::on_udp(std::size_t to_route, Bytes datagram, const net::Endpoint& from
     ++stats_.datagrams;
     stats_.datagram_bytes += datagram.size();
     if (writer_ != nullptr) {
-        writer_->udp(now_us(), ep4(from.host, from.port), ep4(dst.real.host, dst.real.port),
-                     datagram);
+        writer_->udp(now_us(), ep4(from), ep4(dst.real), datagram);
     }
 }
 
 void Hub::on_accept(std::size_t to_route, int listen_fd) {
     for (;;) {
-        sockaddr_in peer{};
+        sockaddr_storage peer{};
         socklen_t len = sizeof peer;
         const int cfd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
                                   SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0) return;
-        char host[INET_ADDRSTRLEN] = {};
-        ::inet_ntop(AF_INET, &peer.sin_addr, host, sizeof host);
-        const HubRoute* sender = route_by_ip(host);
+        const net::Endpoint from = net::from_sockaddr(peer);
+        const HubRoute* sender = route_by_ip(from.host);
         const HubRoute& dst = routes_[to_route];
         if (sender == nullptr) {
             ++stats_.unknown_source;
@@ -134,25 +134,18 @@ void Hub::on_accept(std::size_t to_route, int listen_fd) {
             continue;
         }
         // Connect to the real instance from the sender's front address.
-        const int sfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        sockaddr_in src = to_sockaddr(sender->front.host, 0);
-        sockaddr_in to = to_sockaddr(dst.real.host, dst.real.port);
-        if (sfd < 0 || ::bind(sfd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
-            (::connect(sfd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 &&
-             errno != EINPROGRESS)) {
-            if (sfd >= 0) ::close(sfd);
+        const int sfd = connect_from(sender->front.host, dst.real);
+        if (sfd < 0) {
+            ++stats_.relay_failures;
             ::close(cfd);
             continue;
         }
-        const int one = 1;
-        ::setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        ::setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        net::set_tcp_nodelay(cfd);
         auto r = std::make_shared<TcpRelay>();
         r->client_fd = cfd;
         r->server_fd = sfd;
         if (writer_ != nullptr) {
-            r->flow = writer_->tcp_open(now_us(), ep4(host, ntohs(peer.sin_port)),
-                                        ep4(dst.real.host, dst.real.port));
+            r->flow = writer_->tcp_open(now_us(), ep4(from), ep4(dst.real));
         }
         ++stats_.tcp_connections;
         relays_[cfd] = r;

@@ -36,6 +36,7 @@ struct HubStats {
     std::uint64_t datagrams = 0, datagram_bytes = 0;
     std::uint64_t tcp_connections = 0, tcp_bytes = 0;
     std::uint64_t unknown_source = 0;  // datagrams or connections from no known instance
+    std::uint64_t relay_failures = 0;  // connections the hub could not pass on to the instance
 };
 
 class Hub {

@@ -265,7 +265,18 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
                               i.log + ")"];
         }
     }
-    if (hub) result.hub = hub->stats();
+    if (hub) {
+        result.hub = hub->stats();
+        // Nothing the hub drops goes unmentioned.
+        if (result.hub.unknown_source != 0) {
+            result.failures["hub: dropped " + std::to_string(result.hub.unknown_source) +
+                            " datagrams/connections from no known instance"] = 1;
+        }
+        if (result.hub.relay_failures != 0) {
+            result.failures["hub: could not relay " + std::to_string(result.hub.relay_failures) +
+                            " TCP connections to their instance"] = 1;
+        }
+    }
     hub.reset();
     if (writer) {
         if (auto s = writer->commit(); !s) return s.error();
