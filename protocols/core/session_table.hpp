@@ -81,7 +81,8 @@ private:
     std::size_t capacity_;
     std::uint64_t next_gen_ = 0;
     std::unordered_map<std::uint64_t, Entry> map_;
-    std::deque<std::pair<std::uint64_t, std::uint64_t>> order_;  // (session, generation), oldest first
+    std::deque<std::pair<std::uint64_t, std::uint64_t>>
+        order_;  // (session, generation), oldest first
 };
 
 }  // namespace mtc
