@@ -1,5 +1,6 @@
 #include "protocols/core/event.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +73,56 @@ std::string to_json_line(const Event& e) {
         j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     // ts is spliced in as a fixed-point literal: a double would not keep microseconds exactly.
     return "{\"ts\":" + format_ts(e.ts_us) + "," + body.substr(1);
+}
+
+Result<Event> event_from_json(std::string_view line) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return make_error("event: not a JSON object");
+    Event e;
+    auto str = [&](const char* key, std::string& out) -> Status {
+        auto it = j.find(key);
+        if (it == j.end() || !it->is_string())
+            return make_error(std::string("event: member '") + key + "' missing or not a string");
+        out = it->get<std::string>();
+        return Ok{};
+    };
+    auto opt_str = [&](const char* key, std::optional<std::string>& out) -> Status {
+        auto it = j.find(key);
+        if (it == j.end() || it->is_null()) return Ok{};
+        if (!it->is_string())
+            return make_error(std::string("event: member '") + key + "' is not a string or null");
+        out = it->get<std::string>();
+        return Ok{};
+    };
+    for (auto [k, out] : {std::pair{"protocol", &e.protocol}, std::pair{"variant", &e.variant},
+                          std::pair{"role", &e.role}, std::pair{"instance", &e.instance},
+                          std::pair{"peer", &e.peer}}) {
+        if (auto s = str(k, *out); !s) return s.error();
+    }
+    std::string kind, session;
+    if (auto s = str("kind", kind); !s) return s.error();
+    if (auto k = event_kind_from_string(kind)) {
+        e.kind = *k;
+    } else {
+        return make_error("event: unknown kind '" + kind + "'");
+    }
+    if (auto s = str("session", session); !s) return s.error();
+    auto sb = from_hex(session);
+    if (!sb || sb->size() != 8) return make_error("event: session must be 16 hex digits");
+    e.session = get_u64(view(*sb), 0);
+    auto ts = j.find("ts");
+    if (ts == j.end() || !ts->is_number()) return make_error("event: member 'ts' missing");
+    e.ts_us = static_cast<std::int64_t>(std::llround(ts->get<double>() * 1e6));
+    if (auto p = j.find("params"); p != j.end()) {
+        if (!p->is_object()) return make_error("event: member 'params' is not an object");
+        for (const auto& [k, v] : p->items()) {
+            if (!v.is_string()) return make_error("event: param '" + k + "' is not a string");
+            e.params[k] = v.get<std::string>();
+        }
+    }
+    if (auto s = opt_str("key_fp", e.key_fp); !s) return s.error();
+    if (auto s = opt_str("reason", e.reason); !s) return s.error();
+    return e;
 }
 
 KeyFingerprinter::KeyFingerprinter(SecretBytes salt)

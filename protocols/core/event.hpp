@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "protocols/core/bytes.hpp"
+#include "protocols/core/result.hpp"
 
 namespace mtc {
 
@@ -43,6 +44,8 @@ struct Event {
 
 // One JSON object, no trailing newline; keys in a fixed order so output is byte-stable.
 std::string to_json_line(const Event& e);
+// Parses what to_json_line writes; an error names the bad member.
+Result<Event> event_from_json(std::string_view line);
 
 // Keyed fingerprint of key material: first 16 bytes of HMAC-SHA256(salt, "mtcfuzz-key-fp" || key),
 // hex. The salt is per run; without it a fingerprint says nothing about the key.

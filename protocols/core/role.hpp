@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -57,7 +59,19 @@ struct Env {
     Credentials creds;
     std::map<std::string, Peer> peers;            // logical name -> peer
     std::map<std::string, std::string> settings;  // protocol options (algorithm choices, ...)
+    // Test-only: names of checks (RoleSpec::checks) this instance skips. Honoured only in builds
+    // configured with MTC_ENABLE_WEAKENING; the CLI refuses to set it otherwise.
+    std::set<std::string> weakened;
 };
+
+// True in builds where Env::weakened is honoured (tests); false in release builds.
+constexpr bool weakening_enabled() {
+#ifdef MTC_ENABLE_WEAKENING
+    return true;
+#else
+    return false;
+#endif
+}
 
 class Role {
 public:
@@ -76,6 +90,11 @@ public:
 
 protected:
     EventEmitter& events() { return *env_.events; }
+    // Whether the named check is switched off (test-only builds; always false otherwise, so the
+    // check cannot be skipped in a release build whatever the Env says).
+    [[nodiscard]] bool skips(std::string_view check) const {
+        return weakening_enabled() && env_.weakened.count(std::string(check)) != 0;
+    }
     Rng& rng() { return *env_.rng; }
     [[nodiscard]] const Clock& clock() const { return *env_.clock; }
 

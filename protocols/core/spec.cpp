@@ -33,6 +33,13 @@ bool ProtocolSpec::has_mode(std::string_view m) const {
     return has_named(modes, m);
 }
 
+const MessageFlow* AttackRecipes::flow(std::uint8_t type) const {
+    for (const auto& f : flows) {
+        if (f.type == type) return &f;
+    }
+    return nullptr;
+}
+
 bool ProtocolSpec::is_secure_link(std::string_view a, std::string_view b) const {
     return std::any_of(secure_links.begin(), secure_links.end(), [&](const auto& l) {
         return (l.first == a && l.second == b) || (l.first == b && l.second == a);

@@ -17,6 +17,11 @@
 
 namespace mtc {
 
+struct NamedOption {
+    std::string name;
+    std::string description;
+};
+
 // A role option (algorithm choice, policy...), settable per role with --set ROLE.NAME=VALUE.
 struct SettingSpec {
     std::string name;
@@ -33,6 +38,10 @@ struct RoleSpec {
     std::function<std::unique_ptr<Role>(Env)> make;
     bool commits_key = true;  // an honest run ends with a commit on this role (forwarders: false)
     std::vector<SettingSpec> settings;
+    // Names of the checks this role performs that a test-only build may switch off one by one
+    // (Env::weakened, CMake option MTC_ENABLE_WEAKENING), so attack tests can prove they catch
+    // the gap each check closes.
+    std::vector<NamedOption> checks;
 };
 
 // A claim the paper makes, as a checkable statement. id = "<kind>:<subject>".
@@ -42,11 +51,6 @@ struct ClaimSpec {
     std::string paper_claim;  // the paper's own words and section
     // The hardened variant is designed to make this hold; fuzz oracles abort when it fails.
     bool hardened_promises = true;
-};
-
-struct NamedOption {
-    std::string name;
-    std::string description;
 };
 
 // What to deploy: how many instances of each role, and in which variant/profile/mode.
@@ -74,6 +78,42 @@ struct Deployment {
     [[nodiscard]] const InstancePlan* find(const std::string& instance) const;
 };
 
+// Attacker recipes: protocol knowledge the Dolev-Yao engine may use, so that no attack strategy
+// ever names a protocol (DESIGN.md, "ProtocolSpec").
+//
+// Who sends which message to whom. The engine reads links (clear or secure) from secure_links.
+struct MessageFlow {
+    std::uint8_t type = 0;
+    std::string from_role, to_role;
+};
+
+// `relay_role` passes `in_type` on as `out_type` by copying its fields, minus `strip`. An
+// insider instance of relay_role can therefore turn any captured in_type into an out_type
+// and deliver it over its own authenticated link.
+struct ForwardRecipe {
+    std::uint8_t in_type = 0, out_type = 0;
+    std::string relay_role;
+    std::vector<std::string> strip;  // field names dropped on the way (e.g. a key for the relay)
+};
+
+// How `field` of message `type` is computed from the message and a long-term key the attacker
+// may know (compromised, or guessed). `secret` names the key in Credentials::secrets by prefix
+// (e.g. "PSKey"); the full name is "<secret>:<identity of identity_field's value>".
+struct MacRecipe {
+    std::uint8_t type = 0;
+    std::string field;
+    std::string secret;
+    std::string identity_field;  // whose key it is, e.g. "MTCdID"
+    std::function<Result<Bytes>(const Message& msg, BytesView key)> compute;
+};
+
+struct AttackRecipes {
+    std::vector<MessageFlow> flows;
+    std::vector<ForwardRecipe> forwards;
+    std::vector<MacRecipe> macs;
+    [[nodiscard]] const MessageFlow* flow(std::uint8_t type) const;
+};
+
 struct ProtocolSpec {
     std::string name;  // CLI name, e.g. "prose"
     std::string title;
@@ -88,6 +128,7 @@ struct ProtocolSpec {
     std::vector<ClaimSpec> claims;
     // Creates identities and long-term keys for a deployment, drawing randomness from `rng`.
     std::function<Result<Deployment>(const DeploymentOptions&, Rng&)> provision;
+    AttackRecipes recipes;
 
     [[nodiscard]] const RoleSpec* role(std::string_view name) const;
     [[nodiscard]] bool has_variant(std::string_view v) const;

@@ -1,0 +1,66 @@
+// The claim checker (DESIGN.md, "Claims"): judges claims from the roles' events plus the
+// attacker's own knowledge, never from a role's say-so alone. Incremental: events are added as
+// they arrive and check() returns only violations not reported before, so the engine can tell
+// which attack session produced which violation.
+//
+//   secrecy:K        no key the attacker knows (its fingerprint) was committed by an honest
+//                    instance whose peer is honest
+//   agreement:A->B   whenever an instance of B accepts or commits with an honest A instance as
+//                    peer, that A instance began a run with B on the same parameters (the
+//                    params both events carry)
+//   injective:A->B   agreement, and no begin of A is matched by two acceptances of the same
+//                    kind (accept/commit) at B
+//   freshness:K      no two commits of one role share a key fingerprint or a nonce parameter
+//                    (a param named after a schema field of kind nonce)
+//   liveness:*       no role instance crashed, hung or exited (reported by the supervisor)
+//   guess-resistance:*  judged by the guess strategy (guess.hpp), not from events
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "attacks/knowledge.hpp"
+#include "protocols/core/event.hpp"
+#include "protocols/core/spec.hpp"
+
+namespace mtc::attacks {
+
+struct Violation {
+    std::string claim;     // claim id
+    std::string summary;   // one sentence, no secrets
+    std::vector<Event> evidence;
+    std::string instance_key;  // what makes this violation distinct (for de-duplication)
+};
+
+class ClaimChecker {
+public:
+    // `claims`: ids to check (each must be in spec.claims). `fingerprinter` computes the
+    // fingerprints of keys in the attacker's knowledge with the deployment's salt.
+    ClaimChecker(const ProtocolSpec& spec, const Deployment& deployment,
+                 std::vector<std::string> claims, const KeyFingerprinter& fingerprinter);
+    ~ClaimChecker();
+    ClaimChecker(const ClaimChecker&) = delete;
+    ClaimChecker& operator=(const ClaimChecker&) = delete;
+
+    void add(const Event& e);
+    // A role process crashed, hung or exited (from the supervisor); `reason` includes the cause.
+    void add_liveness_failure(const std::string& instance, const std::string& reason);
+
+    // Violations not returned by an earlier call. Checks every claim over all events so far
+    // and the keys in `knowledge` (compromised instances do not count as honest).
+    std::vector<Violation> check(const Knowledge& knowledge);
+
+    [[nodiscard]] const std::vector<std::string>& claims() const;
+    // Whether the checker can judge this claim kind from events (guess-resistance: no).
+    static bool judges(const std::string& claim_id);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mtc::attacks

@@ -1,0 +1,76 @@
+// The attacker's knowledge: every message it has seen (on the wire, from a pcap, or as an
+// insider at the end of an authenticated link), decoded and typed by the schema and grouped
+// by session; the keys it has learned; and the long-term secrets it holds because it
+// compromised an instance (insiders are compromised, registered, authorised instances).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "protocols/core/bytes.hpp"
+#include "protocols/core/message.hpp"
+#include "protocols/core/spec.hpp"
+
+namespace mtc::attacks {
+
+struct Observation {
+    std::size_t id = 0;     // index in Knowledge::observations()
+    std::int64_t ts_us = 0;
+    std::string from, to;   // instance names; "" when unknown (e.g. loaded from a pcap)
+    bool secure = false;    // seen by an insider at the end of an authenticated link
+    std::string run;        // label of the honest run it belongs to, "" if none
+    Bytes frame;            // exactly as seen
+    Message msg;            // decoded against the schema
+};
+
+// A value the attacker holds, with where it came from (for reports; never printed in clear).
+struct KnownKey {
+    std::string name;    // field or secret name, e.g. "DMKey", "PSKey:mtcd-0"
+    SecretBytes value;
+    std::string source;  // e.g. "field DMKey of M3 (observation 12)"
+};
+
+class Knowledge {
+public:
+    explicit Knowledge(const ProtocolSpec& spec) : spec_(&spec) {}
+
+    // Records a frame; a frame that does not decode is kept out (the error says why).
+    Result<const Observation*> observe(Bytes frame, std::string from, std::string to,
+                                       bool secure, std::string run, std::int64_t ts_us);
+    [[nodiscard]] const std::vector<Observation>& observations() const { return obs_; }
+    [[nodiscard]] const Observation* find(std::size_t id) const;
+    // First observation of message `type_name` in honest run `run`.
+    [[nodiscard]] const Observation* in_run(const std::string& run,
+                                            const std::string& type_name) const;
+    [[nodiscard]] std::vector<const Observation*> of_type(std::uint8_t type) const;
+    // Every distinct value of a field of `kind` seen anywhere (for "swap in a value of the
+    // same kind"), in order of first sight.
+    [[nodiscard]] std::vector<Bytes> values_of_kind(FieldKind kind) const;
+
+    void learn_key(std::string name, SecretBytes value, std::string source);
+    [[nodiscard]] const std::vector<KnownKey>& keys() const { return keys_; }
+
+    // Compromise of an instance: its long-term secrets become known. Insiders are compromised.
+    void compromise(const std::string& instance, const Credentials& creds);
+    [[nodiscard]] bool is_compromised_instance(const std::string& instance) const;
+    [[nodiscard]] bool is_compromised_identity(const std::string& identity) const;
+    [[nodiscard]] const std::set<std::string>& compromised_identities() const { return ids_; }
+    // A long-term secret by its full name ("PSKey:mtcd-0"), when compromised.
+    [[nodiscard]] const SecretBytes* secret(const std::string& name) const;
+
+    [[nodiscard]] const ProtocolSpec& spec() const { return *spec_; }
+
+private:
+    const ProtocolSpec* spec_;
+    std::vector<Observation> obs_;
+    std::vector<KnownKey> keys_;
+    std::set<std::string> instances_, ids_;
+    std::map<std::string, SecretBytes> secrets_;
+};
+
+}  // namespace mtc::attacks

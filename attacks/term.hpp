@@ -1,0 +1,38 @@
+// Evaluation of attack terms (trace.hpp) into messages.
+//
+//   {"msg": "r1.M1"}          the first M1 of honest run r1     {"msg": "$in"} the intercepted one
+//   {"msg": "o12"}            observation 12 (e.g. loaded from a pcap)
+//   {"msg": ..., "with": [OP...]}   the message after the OPs, in order:
+//     {"op":"session","value":"fresh"|"0123456789abcdef"|{"run":"r2"}}   new frame session id
+//     {"op":"retype","to":"M2"}                   (a relay's forward recipe, without strip)
+//     {"op":"strip","field":"DMKey"}              remove a field
+//     {"op":"bitflip","field":F,"bit":N}  {"op":"zero","field":F}
+//     {"op":"truncate","field":F,"len":N} {"op":"extend","field":F,"bytes":"00ff"}
+//     {"op":"set","field":F,"value":VALUE}
+//     {"op":"mac","field":F}                      recompute F with its MacRecipe and the known key
+//   VALUE = {"hex":"..."} | {"fresh":N} (N random attacker bytes) | {"field":"r1.M1.MTCdNonce"}
+//         | {"field":"$in.MTCdNonce"}
+// Field-level ops on a message may produce frames that do not encode under the schema (that is
+// the point of truncate/extend); the result is then sent as encode_unchecked bytes.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "attacks/knowledge.hpp"
+#include "attacks/trace.hpp"
+#include "protocols/core/rng.hpp"
+
+namespace mtc::attacks {
+
+struct TermContext {
+    const Knowledge* knowledge = nullptr;
+    const Message* in = nullptr;  // the intercepted message, for "$in"
+    Rng* rng = nullptr;           // the attacker's own randomness ("fresh")
+    // Session id of an honest run by label (for {"op":"session","value":{"run":"r2"}}).
+    std::function<std::optional<std::uint64_t>(const std::string& run)> run_session;
+};
+
+Result<Message> eval_term(const Term& term, const TermContext& ctx);
+
+}  // namespace mtc::attacks
