@@ -14,6 +14,7 @@
 //   guess   key guessing through the Guesser interface (guess.hpp)
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,7 @@ struct PlanContext {
     const Knowledge* knowledge = nullptr;
     std::vector<std::string> insiders;    // instances the attacker controls
     std::vector<std::string> initiators;  // honest initiator instances
+    std::map<std::string, std::string> run_initiator;  // honest run label -> initiator instance
 };
 
 class Strategy {

@@ -29,6 +29,9 @@ struct TermContext {
     const Knowledge* knowledge = nullptr;
     const Message* in = nullptr;  // the intercepted message, for "$in"
     Rng* rng = nullptr;           // the attacker's own randomness ("fresh")
+    // Prefix of this trace's run labels in the knowledge ("a17/"): "r1.M1" is looked up as
+    // "a17/r1" first, then as "r1" (runs captured before the attacks).
+    std::string run_prefix;
     // Session id of an honest run by label (for {"op":"session","value":{"run":"r2"}}).
     std::function<std::optional<std::uint64_t>(const std::string& run)> run_session;
 };

@@ -1,0 +1,127 @@
+#include "attacks/strategies/common.hpp"
+
+#include <algorithm>
+
+#include "protocols/core/crypto/hash.hpp"
+
+namespace mtc::attacks {
+
+std::vector<Sighting> sightings(const PlanContext& ctx) {
+    std::vector<Sighting> out;
+    const std::string first = ctx.initiators.empty() ? std::string() : ctx.initiators.front();
+    for (const MessageFlow& f : ctx.spec->recipes.flows) {
+        const MessageSpec* ms = ctx.spec->schema->message(f.type);
+        if (ms == nullptr) continue;
+        for (const Observation* o : ctx.knowledge->of_type(f.type)) {
+            auto it = ctx.run_initiator.find(o->run);
+            if (it == ctx.run_initiator.end() || it->second != first) continue;
+            if (o->from.empty() || o->to.empty()) continue;
+            out.push_back({&f, ms, o, !ctx.spec->is_secure_link(f.from_role, f.to_role)});
+            break;
+        }
+    }
+    return out;
+}
+
+bool wanted(const StrategyParams& p, std::string_view option) {
+    return p.only.empty() || std::find(p.only.begin(), p.only.end(), option) != p.only.end();
+}
+
+std::vector<std::string> instances_of(const Deployment& d, std::string_view role) {
+    std::vector<std::string> out;
+    for (const auto& i : d.instances) {
+        if (i.role == role) out.push_back(i.instance);
+    }
+    return out;
+}
+
+bool is_insider(const PlanContext& ctx, const std::string& instance) {
+    return std::find(ctx.insiders.begin(), ctx.insiders.end(), instance) != ctx.insiders.end();
+}
+
+std::string role_of(const Deployment& d, const std::string& instance) {
+    const InstancePlan* p = d.find(instance);
+    return p == nullptr ? std::string() : p->role;
+}
+
+std::string insider_of_role(const PlanContext& ctx, std::string_view role) {
+    for (const auto& i : ctx.insiders) {
+        if (role_of(*ctx.deployment, i) == role) return i;
+    }
+    return {};
+}
+
+std::string other_honest_run(const PlanContext& ctx, const Observation& obs) {
+    const auto it = ctx.run_initiator.find(obs.run);
+    if (it == ctx.run_initiator.end()) return {};
+    for (const auto& [run, initiator] : ctx.run_initiator) {
+        if (run != obs.run && initiator == it->second) return run;
+    }
+    return {};
+}
+
+Step honest_step(std::string run, std::string at, std::vector<Rule> rules) {
+    Step s;
+    s.kind = StepKind::honest;
+    s.run = std::move(run);
+    s.at = std::move(at);
+    s.rules = std::move(rules);
+    return s;
+}
+
+Step send_step(std::string to, std::string via, std::string as, Term term) {
+    Step s;
+    s.kind = StepKind::send;
+    s.to = std::move(to);
+    s.via = std::move(via);
+    s.as = std::move(as);
+    s.term = std::move(term);
+    return s;
+}
+
+Rule rule(std::string match, RuleAction action, Term term) {
+    Rule r;
+    r.match = std::move(match);
+    r.action = action;
+    r.term = std::move(term);
+    return r;
+}
+
+Term msg(const std::string& ref, nlohmann::json ops) {
+    Term t = {{"msg", ref}};
+    if (!ops.empty()) t["with"] = std::move(ops);
+    return t;
+}
+
+nlohmann::json op(std::string name, const std::string& field) {
+    nlohmann::json o = {{"op", std::move(name)}};
+    if (!field.empty()) o["field"] = field;
+    return o;
+}
+
+std::string attacker_hex(const std::string& label, std::size_t len) {
+    Bytes out;
+    for (std::uint32_t counter = 0; out.size() < len; ++counter) {
+        std::string in = label + "#" + std::to_string(counter);
+        const auto h = crypto::sha256(BytesView(reinterpret_cast<const std::uint8_t*>(in.data()),
+                                                in.size()));
+        out.insert(out.end(), h.begin(), h.end());
+    }
+    out.resize(len);
+    return to_hex(out);
+}
+
+nlohmann::json mac_ops(const PlanContext& ctx, const Sighting& s) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (const MacRecipe& r : ctx.spec->recipes.macs) {
+        if (r.type != s.flow->type) continue;
+        const FieldSpec* id = s.spec->field(r.identity_field);
+        const Bytes* who = id == nullptr ? nullptr : s.obs->msg.get(id->tag);
+        if (who == nullptr) continue;
+        const std::string secret = r.secret + ":" + std::string(who->begin(), who->end());
+        if (ctx.knowledge->secret(secret) != nullptr) ops.push_back(op("mac", r.field));
+    }
+    return ops;
+}
+
+}  // namespace mtc::attacks

@@ -1,3 +1,4 @@
+#include "attacks/strategies/common.hpp"
 #include "attacks/strategies/strategies.hpp"
 
 namespace mtc::attacks {
@@ -7,12 +8,72 @@ class ReplayStrategy final : public Strategy {
 public:
     [[nodiscard]] std::string_view name() const override { return "replay"; }
     [[nodiscard]] std::string_view description() const override {
-        return "a captured message into a fresh run, the same run later, another instance of its receiving role, or through an insider link";
+        return "a captured message into a fresh run, the same run later, another instance of "
+               "its receiving role, or through an insider link";
     }
-    [[nodiscard]] std::vector<std::string> options() const override { return {"fresh-session", "same-later", "other-instance", "insider"}; }
-    [[nodiscard]] std::vector<Trace> plan(const PlanContext& /*ctx*/,
-                                          const StrategyParams& /*params*/) const override {
-        return {};
+    [[nodiscard]] std::vector<std::string> options() const override {
+        return {"fresh-session", "same-later", "other-instance", "insider"};
+    }
+
+    [[nodiscard]] std::vector<Trace> plan(const PlanContext& ctx,
+                                          const StrategyParams& p) const override {
+        std::vector<Trace> out;
+        for (const Sighting& s : sightings(ctx)) {
+            const std::string& T = s.spec->name;
+            const std::string ref = "r1." + T;
+            const Observation& o = *s.obs;
+            const std::string& at = ctx.run_initiator.at(o.run);
+            auto add = [&](std::string sub, std::string target, std::string detail, Step send) {
+                Trace t;
+                t.strategy = "replay";
+                t.signature = "replay/" + sub + "/" + T + "->" + target;
+                t.description = std::move(detail);
+                t.steps = {honest_step("r1", at), std::move(send)};
+                out.push_back(std::move(t));
+            };
+            if (s.clear) {
+                if (wanted(p, "fresh-session")) {
+                    add("fresh-session", o.to,
+                        "replay " + T + " of a completed run to " + o.to + " as a new run",
+                        send_step(o.to, "clear", o.from,
+                                  msg(ref, nlohmann::json::array({{{"op", "session"},
+                                                                   {"value", "fresh"}}}))));
+                }
+                if (wanted(p, "same-later")) {
+                    add("same-later", o.to, "replay " + T + " unchanged to " + o.to + " later",
+                        send_step(o.to, "clear", o.from, msg(ref)));
+                }
+                if (wanted(p, "other-instance")) {
+                    for (const auto& other : instances_of(*ctx.deployment, s.flow->to_role)) {
+                        if (other == o.to || is_insider(ctx, other)) continue;
+                        add("other-instance", other,
+                            "replay " + T + " sent to " + o.to + " into " + other,
+                            send_step(other, "clear", o.from, msg(ref)));
+                    }
+                }
+            }
+            if (!wanted(p, "insider")) continue;
+            // A message the relay role would pass on: an insider of that role can replay it
+            // over its own authenticated link to every instance of the next role.
+            for (const ForwardRecipe& f : ctx.spec->recipes.forwards) {
+                if (f.in_type != s.flow->type) continue;
+                const std::string insider = insider_of_role(ctx, f.relay_role);
+                const MessageFlow* next = ctx.spec->recipes.flow(f.out_type);
+                const MessageSpec* out_spec = ctx.spec->schema->message(f.out_type);
+                if (insider.empty() || next == nullptr || out_spec == nullptr) continue;
+                nlohmann::json ops = nlohmann::json::array({{{"op", "retype"},
+                                                             {"to", out_spec->name}}});
+                for (const auto& field : f.strip) ops.push_back(op("strip", field));
+                for (const auto& target : instances_of(*ctx.deployment, next->to_role)) {
+                    if (is_insider(ctx, target)) continue;
+                    add("insider", target,
+                        "insider " + insider + " replays a captured " + T + " as " +
+                            out_spec->name + " to " + target + " over its own link",
+                        send_step(target, "insider:" + insider, "", msg(ref, ops)));
+                }
+            }
+        }
+        return out;
     }
 };
 

@@ -108,14 +108,22 @@ void Hub::on_udp(std::size_t to_route, Bytes datagram, const net::Endpoint& from
         ++stats_.unknown_source;
         return;
     }
-    const HubRoute& dst = routes_[to_route];
+    if (hook_ && !hook_(index_of(sender), to_route, datagram)) return;
+    inject_udp(index_of(sender), to_route, datagram);
+}
+
+bool Hub::inject_udp(std::size_t from, std::size_t to, BytesView datagram) {
+    if (from >= routes_.size() || to >= routes_.size() || udp_.size() != routes_.size())
+        return false;
+    const HubRoute& dst = routes_[to];
     // Sent from the sender's own front socket, so the receiver's reply comes back through us.
-    if (!udp_[index_of(sender)]->send_to(dst.real, datagram)) return;
+    if (!udp_[from]->send_to(dst.real, datagram)) return false;
     ++stats_.datagrams;
     stats_.datagram_bytes += datagram.size();
     if (writer_ != nullptr) {
-        writer_->udp(now_us(), ep4(from), ep4(dst.real), datagram);
+        writer_->udp(now_us(), ep4(routes_[from].real), ep4(dst.real), datagram);
     }
+    return true;
 }
 
 void Hub::on_accept(std::size_t to_route, int listen_fd) {

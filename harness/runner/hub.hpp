@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,6 +50,18 @@ public:
     Status start();
     [[nodiscard]] const HubStats& stats() const { return stats_; }
 
+    // The attacker's hand on the wire (campaigns): called for every datagram before it is
+    // relayed; returning false means the hook took it (dropped, held, or to be re-sent through
+    // inject_udp) and the hub passes nothing on.
+    using UdpHook = std::function<bool(std::size_t from_route, std::size_t to_route,
+                                       const Bytes& datagram)>;
+    void set_udp_hook(UdpHook hook) { hook_ = std::move(hook); }
+    // Sends a datagram to route `to` from route `from`'s front address, so it appears to come
+    // from that instance and the answer comes back through the hub; recorded in the pcap with
+    // `from`'s real address as source.
+    bool inject_udp(std::size_t from, std::size_t to, BytesView datagram);
+    [[nodiscard]] const std::vector<HubRoute>& routes() const { return routes_; }
+
 private:
     struct TcpRelay;
     void on_udp(std::size_t to_route, Bytes datagram, const net::Endpoint& from);
@@ -67,6 +80,7 @@ private:
     std::vector<int> tcp_listeners_;
     std::map<int, std::shared_ptr<TcpRelay>> relays_;  // by either fd
     HubStats stats_;
+    UdpHook hook_;
 };
 
 }  // namespace mtc::runner

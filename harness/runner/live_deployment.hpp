@@ -1,0 +1,107 @@
+// A deployment of live role processes behind the hub, for the attacker engine: provisioned
+// into a work directory, one `mtcfuzz role` process per honest instance on its own 127.A.B.x
+// address, every peer address pointing at the hub's front for that peer, control clients
+// connected. Insider instances are provisioned (the attacker holds their keys and
+// certificates) but get no process. A process that ends is reported and can be restarted.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/net/endpoint.hpp"
+#include "harness/net/event_loop.hpp"
+#include "harness/net/tls.hpp"
+#include "harness/runner/control_client.hpp"
+#include "harness/runner/hub.hpp"
+#include "harness/runner/process.hpp"
+#include "harness/runner/provision.hpp"
+#include "protocols/core/event.hpp"
+
+namespace mtc::pcap {
+class PcapWriter;
+}
+
+namespace mtc::runner {
+
+struct LiveInstance {
+    std::size_t index = 0;  // route index in the hub
+    std::string name, role, identity, keys_file, control, log;
+    net::Endpoint real, front;
+    bool tcp = false;
+    bool process = true;  // false: an insider, played by the attacker
+    std::vector<std::string> argv;
+    std::unique_ptr<ControlClient> client;
+    std::optional<Child> child;
+    std::uint64_t in = 0, out = 0;            // frames, this incarnation (from io lines)
+    std::uint64_t base_in = 0, base_out = 0;  // of earlier incarnations
+    int restarts = 0;
+};
+
+struct LiveDeploymentOptions {
+    const ProtocolSpec* spec = nullptr;
+    DeploymentOptions deployment;
+    std::set<std::string> insiders;                        // instances without a process
+    std::map<std::string, std::set<std::string>> weaken;  // role -> checks
+    std::optional<std::uint64_t> seed;
+    std::string self_exe;
+    std::string workdir;      // must exist; keys go to workdir/keys
+    std::string addr_prefix;  // "127.A.B", random when empty
+    int retransmit_ms = 0;    // 0: the engine plays the network, roles never retransmit
+};
+
+class LiveDeployment {
+public:
+    using EventHandler = std::function<void(LiveInstance&, const Event&)>;
+    using IoHandler = std::function<void(LiveInstance&)>;
+    using ExitHandler = std::function<void(LiveInstance&, const std::string& reason)>;
+
+    static Result<std::unique_ptr<LiveDeployment>> start(net::EventLoop& loop,
+                                                         const LiveDeploymentOptions& o,
+                                                         pcap::PcapWriter* writer);
+    ~LiveDeployment();
+    LiveDeployment(const LiveDeployment&) = delete;
+    LiveDeployment& operator=(const LiveDeployment&) = delete;
+
+    void on_event(EventHandler h) { on_event_ = std::move(h); }
+    void on_io(IoHandler h) { on_io_ = std::move(h); }
+    void on_exit(ExitHandler h) { on_exit_ = std::move(h); }
+
+    [[nodiscard]] Hub& hub() { return *hub_; }
+    [[nodiscard]] const Provisioned& provisioned() const { return prov_; }
+    [[nodiscard]] std::vector<LiveInstance>& instances() { return inst_; }
+    [[nodiscard]] LiveInstance* find(const std::string& name);
+    [[nodiscard]] net::TlsConfig tls_of(const LiveInstance& i) const;
+    [[nodiscard]] const SecretBytes& fingerprint_salt() const { return salt_; }
+
+    // Asks an initiator to begin one run.
+    void start_run(LiveInstance& i);
+    // Spawns the instance's process again (after it ended) and reconnects its control client.
+    Status restart(LiveInstance& i);
+    // SIGTERM to every process; returns how each that did not exit cleanly ended.
+    std::vector<std::string> shutdown();
+
+private:
+    LiveDeployment(net::EventLoop& loop) : loop_(loop) {}
+    Status spawn(LiveInstance& i);
+    void on_line(LiveInstance& i, const std::string& line);
+
+    net::EventLoop& loop_;
+    LiveDeploymentOptions o_;
+    Provisioned prov_;
+    SecretBytes salt_;
+    std::vector<LiveInstance> inst_;
+    std::unique_ptr<Hub> hub_;
+    EventHandler on_event_;
+    IoHandler on_io_;
+    ExitHandler on_exit_;
+    bool shutting_down_ = false;
+};
+
+}  // namespace mtc::runner
