@@ -54,6 +54,8 @@ struct CampaignReport {
     std::string started;  // ISO 8601 UTC
     double duration_s = 0;
     std::size_t honest_sessions = 0, attack_sessions = 0;
+    // Wall time of the honest phase and of the attack phase (sessions per second = n / s).
+    double honest_s = 0, attack_s = 0;
     std::map<std::string, std::size_t> attacks_run;  // strategy -> attack sessions
     std::vector<ClaimVerdict> claims;
     std::vector<Finding> findings;

@@ -291,10 +291,12 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
         o.progress(prog);
     };
 
+    const double honest_t0 = elapsed();
     arena.honest_phase([&](std::size_t k) {
         prog.honest_done = k;
         report_progress(false);
     });
+    r.honest_s = elapsed() - honest_t0;
     r.honest_sessions = c.honest_sessions;
 
     // Plan every attack of the campaign from what the honest runs showed.
@@ -354,6 +356,7 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     take(arena.checker().check(arena.knowledge()), nullptr, nullptr);
 
     std::size_t problems = 0;
+    const double attack_t0 = elapsed();
     for (std::size_t i = 0; i < plan.size(); ++i) {
         if (elapsed() > c.budget_s) {
             r.notes.push_back("time budget (" + std::to_string(c.budget_s) + " s): " +
@@ -373,6 +376,7 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
         take(arena.checker().check(arena.knowledge()), &t, &ex);
         prog.attacks_done = i + 1;
     }
+    r.attack_s = elapsed() - attack_t0;
     report_progress(true);
 
     // Key guessing: through the protocol's registered Guesser, if any.
