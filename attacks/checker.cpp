@@ -1,0 +1,414 @@
+#include "attacks/checker.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+namespace mtc::attacks {
+namespace {
+
+enum class ClaimKind : std::uint8_t { secrecy, agreement, injective, freshness, liveness, other };
+
+ClaimKind kind_of(const std::string& claim_id) {
+    const std::string kind = claim_id.substr(0, claim_id.find(':'));
+    if (kind == "secrecy") return ClaimKind::secrecy;
+    if (kind == "agreement") return ClaimKind::agreement;
+    if (kind == "injective") return ClaimKind::injective;
+    if (kind == "freshness") return ClaimKind::freshness;
+    if (kind == "liveness") return ClaimKind::liveness;
+    return ClaimKind::other;
+}
+
+std::string session_hex(std::uint64_t session) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(session));
+    return buf;
+}
+
+// "MTCs#0 accept in session 00000000000000ab"
+std::string where(const Event& e) {
+    return e.instance + " " + std::string(to_string(e.kind)) + " in session " +
+           session_hex(e.session);
+}
+
+bool accepts(EventKind k) {
+    return k == EventKind::accept || k == EventKind::commit;
+}
+
+// Params both events carry agree, and there is at least one such param.
+bool params_agree(const std::map<std::string, std::string>& a,
+                  const std::map<std::string, std::string>& b) {
+    std::size_t common = 0;
+    auto i = a.begin();
+    auto j = b.begin();
+    while (i != a.end() && j != b.end()) {
+        if (i->first < j->first) {
+            ++i;
+        } else if (j->first < i->first) {
+            ++j;
+        } else {
+            if (i->second != j->second) return false;
+            ++common;
+            ++i;
+            ++j;
+        }
+    }
+    return common != 0;
+}
+
+}  // namespace
+
+struct ClaimChecker::Impl {
+    // An authentication claim "A->B", parsed once.
+    struct Auth {
+        std::string claim;
+        std::string a, b;
+        bool injective = false;
+        // (begin event index, accept|commit) -> the B event that first matched it
+        std::map<std::pair<std::size_t, EventKind>, std::size_t> matched;
+    };
+
+    // Begins of one instance with one peer, indexed by param so that matching a B event costs
+    // about the number of begins that share its nonce, not every begin of the instance.
+    struct BeginGroup {
+        std::vector<std::size_t> all;
+        std::map<std::string, std::size_t> with_key;  // param name -> begins carrying it
+        std::map<std::string, std::map<std::string, std::vector<std::size_t>>> by_value;
+    };
+
+    // A pair of commits of one role that share a key fingerprint or a nonce.
+    struct Reuse {
+        std::size_t first = 0, second = 0;
+        std::string param, value;
+    };
+
+    Impl(const ProtocolSpec& s, const Deployment& d, std::vector<std::string> c,
+         const KeyFingerprinter& f)
+        : spec(&s), claims(std::move(c)), fp(&f) {
+        for (const InstancePlan& p : d.instances) {
+            identity_of[p.instance] = p.creds.identity;
+            role_of[p.instance] = p.role;
+            by_identity[p.creds.identity].push_back(p.instance);
+        }
+        if (s.schema != nullptr) {
+            for (const MessageSpec& m : s.schema->messages) {
+                for (const FieldSpec& fs : m.fields) {
+                    if (fs.kind == FieldKind::nonce) nonce_params.insert(fs.name);
+                }
+            }
+        }
+        for (const std::string& id : claims) {
+            const ClaimKind k = kind_of(id);
+            if (k != ClaimKind::agreement && k != ClaimKind::injective) continue;
+            const std::string subject = id.substr(id.find(':') + 1);
+            const auto arrow = subject.find("->");
+            if (arrow == std::string::npos) continue;
+            auths.push_back(Auth{id,
+                                 subject.substr(0, arrow),
+                                 subject.substr(arrow + 2),
+                                 k == ClaimKind::injective,
+                                 {}});
+        }
+    }
+
+    const ProtocolSpec* spec;
+    std::vector<std::string> claims;
+    const KeyFingerprinter* fp;
+
+    std::map<std::string, std::string> identity_of, role_of;
+    std::map<std::string, std::vector<std::string>> by_identity;
+    std::set<std::string> nonce_params;
+    std::vector<Auth> auths;
+
+    std::vector<Event> events;
+    std::size_t events_done = 0;  // events[0, events_done) were examined by check()
+    std::vector<std::pair<std::string, std::string>> failures;  // instance, reason
+    std::size_t failures_done = 0;
+    std::set<std::string> reported;  // claim + '\n' + instance_key
+
+    std::map<std::pair<std::string, std::string>, BeginGroup> begins;  // (instance, peer)
+    std::map<std::string, std::vector<std::size_t>> commits_by_fp;
+    // Fingerprints of the attacker's keys -> index of the first key with it.
+    std::map<std::string, std::size_t> known_fps;
+    const Knowledge* keys_of = nullptr;
+    std::size_t keys_done = 0;
+    std::map<std::string, std::size_t> first_commit;  // role|param|value -> commit index
+
+    [[nodiscard]] bool honest_instance(const Knowledge& k, const std::string& instance) const {
+        if (k.is_compromised_instance(instance)) return false;
+        auto it = identity_of.find(instance);
+        return it == identity_of.end() || !k.is_compromised_identity(it->second);
+    }
+
+    void report(std::vector<Violation>& out, const std::string& claim, std::string summary,
+                std::vector<Event> evidence, std::string key) {
+        if (!reported.insert(claim + '\n' + key).second) return;
+        out.push_back(Violation{claim, std::move(summary), std::move(evidence), std::move(key)});
+    }
+
+    void index_begin(std::size_t i) {
+        const Event& e = events[i];
+        BeginGroup& g = begins[{e.instance, e.peer}];
+        g.all.push_back(i);
+        for (const auto& kv : e.params) {
+            ++g.with_key[kv.first];
+            g.by_value[kv.first][kv.second].push_back(i);
+        }
+    }
+
+    // Begins in `g` that agree with `params`, in event order.
+    [[nodiscard]] std::vector<std::size_t> matching(
+        const BeginGroup& g, const std::map<std::string, std::string>& params) const {
+        // The smallest candidate list: a param every begin carries narrows the search to the
+        // begins with the same value; otherwise every begin is a candidate.
+        const std::vector<std::size_t>* candidates = &g.all;
+        static const std::vector<std::size_t> kNone;
+        for (const auto& kv : params) {
+            auto wk = g.with_key.find(kv.first);
+            if (wk == g.with_key.end() || wk->second != g.all.size()) continue;
+            const auto& values = g.by_value.at(kv.first);
+            auto v = values.find(kv.second);
+            const std::vector<std::size_t>& list = v == values.end() ? kNone : v->second;
+            if (list.size() < candidates->size()) candidates = &list;
+        }
+        std::vector<std::size_t> out;
+        for (std::size_t b : *candidates) {
+            if (params_agree(events[b].params, params)) out.push_back(b);
+        }
+        return out;
+    }
+
+    // For a summary: the params of `e` that differ from the closest begin of `groups`.
+    [[nodiscard]] std::string differences(const std::vector<const BeginGroup*>& groups,
+                                          const Event& e, const Event** closest) const {
+        std::size_t best_equal = 0;
+        *closest = nullptr;
+        for (const BeginGroup* g : groups) {
+            for (std::size_t b : g->all) {
+                std::size_t equal = 0;
+                for (const auto& kv : events[b].params) {
+                    auto it = e.params.find(kv.first);
+                    if (it != e.params.end() && it->second == kv.second) ++equal;
+                }
+                if (*closest == nullptr || equal >= best_equal) {
+                    best_equal = equal;
+                    *closest = &events[b];
+                }
+            }
+        }
+        if (*closest == nullptr) return "";
+        std::string out;
+        for (const auto& kv : e.params) {
+            auto it = (*closest)->params.find(kv.first);
+            if (it == (*closest)->params.end() || it->second == kv.second) continue;
+            out += (out.empty() ? "" : ", ") + kv.first + "=" + kv.second + " (begun with " +
+                   it->second + ")";
+        }
+        return out.empty() ? "no param in common" : out;
+    }
+
+    void check_auth(Auth& c, std::size_t i, const Knowledge& k, std::vector<Violation>& out) {
+        const Event& e = events[i];
+        if (e.role != c.b || !accepts(e.kind)) return;
+        auto b_id = identity_of.find(e.instance);
+        if (b_id == identity_of.end() || !honest_instance(k, e.instance)) return;
+        auto peers = by_identity.find(e.peer);
+        if (peers == by_identity.end()) return;
+
+        std::vector<std::string> a_instances;
+        std::vector<const BeginGroup*> groups;
+        std::vector<std::size_t> matches;
+        for (const std::string& a : peers->second) {
+            if (role_of.at(a) != c.a || !honest_instance(k, a)) continue;
+            a_instances.push_back(a);
+            auto g = begins.find({a, b_id->second});
+            if (g == begins.end()) continue;
+            groups.push_back(&g->second);
+            for (std::size_t m : matching(g->second, e.params)) matches.push_back(m);
+        }
+        if (a_instances.empty()) return;  // the peer is not an honest A instance
+
+        if (matches.empty()) {
+            const Event* closest = nullptr;
+            const std::string diff = differences(groups, e, &closest);
+            std::string summary = where(e) + " names " + a_instances.front() + " (" + e.peer +
+                                  ") as peer, but " + a_instances.front() + " began no run with " +
+                                  e.instance + " (" + b_id->second + ")";
+            summary += diff.empty() ? " at all" : " on these params: " + diff;
+            std::vector<Event> evidence{e};
+            if (closest != nullptr) evidence.push_back(*closest);
+            report(out, c.claim, std::move(summary), std::move(evidence),
+                   e.instance + "|" + std::to_string(e.session) + "|" +
+                       std::string(to_string(e.kind)));
+            return;
+        }
+        if (!c.injective) return;
+        std::sort(matches.begin(), matches.end());
+        for (std::size_t m : matches) {
+            if (c.matched.emplace(std::make_pair(m, e.kind), i).second) return;
+        }
+        const std::size_t begin = matches.front();
+        const Event& earlier = events[c.matched.at({begin, e.kind})];
+        std::string summary = where(e) + " matches the run " + events[begin].instance +
+                              " began in session " + session_hex(events[begin].session) +
+                              ", which " + where(earlier) + " already matched";
+        report(out, c.claim, std::move(summary), {events[begin], earlier, e},
+               std::to_string(begin) + "|" + std::string(to_string(e.kind)) + "|" + e.instance +
+                   "|" + std::to_string(e.session) + "|" + std::to_string(e.ts_us));
+    }
+
+    // Commits (by index) whose key the attacker knows, with the index of that key, found
+    // since the last call: old commits against new keys and new commits against all keys.
+    std::vector<std::pair<std::size_t, std::size_t>> exposed_commits(const Knowledge& k) {
+        std::vector<std::pair<std::size_t, std::size_t>> out;
+        const auto& keys = k.keys();
+        if (keys_of != &k || keys.size() < keys_done) {
+            // Another Knowledge than before: every key of it is new.
+            keys_of = &k;
+            keys_done = 0;
+            known_fps.clear();
+        }
+        // Keys only grow: fingerprint each once, and look for the old commits it exposes.
+        for (std::size_t j = keys_done; j < keys.size(); ++j) {
+            const std::string f = fp->fingerprint(view(keys[j].value));
+            if (!known_fps.emplace(f, j).second) continue;
+            auto it = commits_by_fp.find(f);
+            if (it == commits_by_fp.end()) continue;
+            for (std::size_t c : it->second) {
+                if (c < events_done) out.emplace_back(c, j);
+            }
+        }
+        keys_done = keys.size();
+        // New commits against every key.
+        for (std::size_t i = events_done; i < events.size(); ++i) {
+            const Event& e = events[i];
+            if (e.kind != EventKind::commit || !e.key_fp) continue;
+            auto it = known_fps.find(*e.key_fp);
+            if (it != known_fps.end()) out.emplace_back(i, it->second);
+        }
+        return out;
+    }
+};
+
+ClaimChecker::ClaimChecker(const ProtocolSpec& spec, const Deployment& deployment,
+                           std::vector<std::string> claims, const KeyFingerprinter& fingerprinter)
+    : impl_(std::make_unique<Impl>(spec, deployment, std::move(claims), fingerprinter)) {}
+
+ClaimChecker::~ClaimChecker() = default;
+
+void ClaimChecker::add(const Event& e) {
+    impl_->events.push_back(e);
+}
+
+void ClaimChecker::add_liveness_failure(const std::string& instance, const std::string& reason) {
+    impl_->failures.emplace_back(instance, reason);
+}
+
+const std::vector<std::string>& ClaimChecker::claims() const {
+    return impl_->claims;
+}
+
+bool ClaimChecker::judges(const std::string& claim_id) {
+    return kind_of(claim_id) != ClaimKind::other;
+}
+
+std::vector<Violation> ClaimChecker::check(const Knowledge& knowledge) {
+    Impl& s = *impl_;
+    std::vector<Violation> out;
+    const std::size_t from = s.events_done;
+    const std::size_t to = s.events.size();
+
+    // Index the new events first, so that a begin that arrived after its acceptance (events
+    // from different processes interleave) still counts.
+    std::vector<Impl::Reuse> reuses;
+    for (std::size_t i = from; i < to; ++i) {
+        const Event& e = s.events[i];
+        if (e.kind == EventKind::begin) s.index_begin(i);
+        if (e.kind != EventKind::commit) continue;
+        if (e.key_fp) s.commits_by_fp[*e.key_fp].push_back(i);
+        std::vector<std::pair<std::string, std::string>> reused;
+        if (e.key_fp) reused.emplace_back("key_fp", *e.key_fp);
+        for (const auto& kv : e.params) {
+            if (s.nonce_params.count(kv.first) != 0) reused.emplace_back(kv.first, kv.second);
+        }
+        for (auto& pv : reused) {
+            auto ins = s.first_commit.emplace(e.role + "|" + pv.first + "|" + pv.second, i);
+            if (!ins.second) {
+                reuses.push_back(Impl::Reuse{ins.first->second, i, pv.first, pv.second});
+            }
+        }
+    }
+    const auto exposed = s.exposed_commits(knowledge);
+
+    for (const std::string& claim : s.claims) {
+        switch (kind_of(claim)) {
+            case ClaimKind::secrecy:
+                for (const auto& [c, key] : exposed) {
+                    const Event& e = s.events[c];
+                    if (!s.honest_instance(knowledge, e.instance) ||
+                        knowledge.is_compromised_identity(e.peer)) {
+                        continue;
+                    }
+                    const KnownKey& kk = knowledge.keys()[key];
+                    s.report(out, claim,
+                             "the attacker knows the key " + e.instance + " committed in session " +
+                                 session_hex(e.session) + " with honest peer " + e.peer +
+                                 " (known key " + kk.name + ", " + kk.source + ")",
+                             {e}, e.instance + "|" + std::to_string(e.session) + "|" + *e.key_fp);
+                }
+                break;
+            case ClaimKind::agreement:
+            case ClaimKind::injective:
+                for (Impl::Auth& a : s.auths) {
+                    if (a.claim != claim) continue;
+                    for (std::size_t i = from; i < to; ++i) s.check_auth(a, i, knowledge, out);
+                }
+                break;
+            case ClaimKind::freshness:
+                for (const Impl::Reuse& r : reuses) {
+                    const Event& first = s.events[r.first];
+                    const Event& second = s.events[r.second];
+                    const std::string what = r.param == "key_fp"
+                                                 ? "a key (fingerprint " + r.value + ")"
+                                                 : r.param + "=" + r.value;
+                    s.report(out, claim,
+                             "two " + second.role + " commits share " + what + ": " + where(first) +
+                                 " and " + where(second),
+                             {first, second}, second.role + "|" + r.param + "|" + r.value);
+                }
+                break;
+            case ClaimKind::liveness:
+                for (std::size_t i = from; i < to; ++i) {
+                    const Event& e = s.events[i];
+                    if (e.kind != EventKind::crash) continue;
+                    s.report(out, claim,
+                             e.instance + " crashed in session " + session_hex(e.session) + ": " +
+                                 e.reason.value_or("no reason given"),
+                             {e},
+                             "crash|" + e.instance + "|" + std::to_string(e.session) + "|" +
+                                 std::to_string(e.ts_us));
+                }
+                for (std::size_t i = s.failures_done; i < s.failures.size(); ++i) {
+                    const auto& [instance, reason] = s.failures[i];
+                    Event e;
+                    e.ts_us = s.events.empty() ? 0 : s.events.back().ts_us;
+                    e.protocol = s.spec->name;
+                    auto r = s.role_of.find(instance);
+                    if (r != s.role_of.end()) e.role = r->second;
+                    e.instance = instance;
+                    e.kind = EventKind::crash;
+                    e.reason = reason;
+                    s.report(out, claim, instance + " failed: " + reason, {e},
+                             "failure|" + instance + "|" + std::to_string(i));
+                }
+                break;
+            case ClaimKind::other:
+                break;
+        }
+    }
+    s.events_done = to;
+    s.failures_done = s.failures.size();
+    return out;
+}
+
+}  // namespace mtc::attacks

@@ -1,0 +1,97 @@
+#include "attacks/knowledge.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "protocols/core/codec.hpp"
+
+namespace mtc::attacks {
+
+Result<const Observation*> Knowledge::observe(Bytes frame, std::string from, std::string to,
+                                              bool secure, std::string run, std::int64_t ts_us) {
+    auto msg = decode(*spec_->schema, view(frame));
+    if (!msg) return Error{"observe: " + msg.error().reason, msg.error().offset};
+
+    Observation o;
+    o.id = obs_.size();
+    o.ts_us = ts_us;
+    o.from = std::move(from);
+    o.to = std::move(to);
+    o.secure = secure;
+    o.run = std::move(run);
+    o.frame = std::move(frame);
+    o.msg = std::move(msg).value();
+    obs_.push_back(std::move(o));
+    return &obs_.back();
+}
+
+const Observation* Knowledge::find(std::size_t id) const {
+    return id < obs_.size() ? &obs_[id] : nullptr;
+}
+
+const Observation* Knowledge::in_run(const std::string& run, const std::string& type_name) const {
+    const MessageSpec* ms = spec_->schema->message(std::string_view(type_name));
+    if (ms == nullptr) return nullptr;
+    for (const Observation& o : obs_) {
+        if (o.run == run && o.msg.type == ms->type) return &o;
+    }
+    return nullptr;
+}
+
+std::vector<const Observation*> Knowledge::of_type(std::uint8_t type) const {
+    std::vector<const Observation*> out;
+    for (const Observation& o : obs_) {
+        if (o.msg.type == type) out.push_back(&o);
+    }
+    return out;
+}
+
+std::vector<Bytes> Knowledge::values_of_kind(FieldKind kind) const {
+    std::vector<Bytes> out;
+    std::set<Bytes> seen;
+    for (const Observation& o : obs_) {
+        const MessageSpec* ms = spec_->schema->message(o.msg.type);
+        if (ms == nullptr) continue;  // cannot happen: observations decoded against the schema
+        for (const Field& f : o.msg.fields) {
+            const FieldSpec* fs = ms->field(f.tag);
+            if (fs == nullptr || fs->kind != kind) continue;
+            if (seen.insert(f.value).second) out.push_back(f.value);
+        }
+    }
+    return out;
+}
+
+void Knowledge::learn_key(std::string name, SecretBytes value, std::string source) {
+    const bool known = std::any_of(keys_.begin(), keys_.end(),
+                                   [&value](const KnownKey& k) { return k.value == value; });
+    if (known) return;
+    keys_.push_back(KnownKey{std::move(name), std::move(value), std::move(source)});
+}
+
+void Knowledge::compromise(const std::string& instance, const Credentials& creds) {
+    instances_.insert(instance);
+    if (!creds.identity.empty()) ids_.insert(creds.identity);
+    for (const auto& entry : creds.secrets) {
+        // An instance's own secrets carry no owner in its Credentials ("PSKey"); their full
+        // name adds the instance's identity ("PSKey:mtcd-0"), as the MTCs names its copy.
+        const bool qualified = entry.first.find(':') != std::string::npos;
+        const std::string name =
+            qualified || creds.identity.empty() ? entry.first : entry.first + ":" + creds.identity;
+        secrets_[name] = entry.second;
+    }
+}
+
+bool Knowledge::is_compromised_instance(const std::string& instance) const {
+    return instances_.count(instance) != 0;
+}
+
+bool Knowledge::is_compromised_identity(const std::string& identity) const {
+    return ids_.count(identity) != 0;
+}
+
+const SecretBytes* Knowledge::secret(const std::string& name) const {
+    auto it = secrets_.find(name);
+    return it == secrets_.end() ? nullptr : &it->second;
+}
+
+}  // namespace mtc::attacks
