@@ -46,7 +46,7 @@ public:
                     o["bit"] = v->size() * 4;  // a bit in the middle
                     mutate("bitflip/" + at_field, nlohmann::json::array({o}));
                 }
-                if (wanted(p, "zero")) mutate("zero/" + at_field, {op("zero", f.name)});
+                if (wanted(p, "zero")) mutate("zero/" + at_field, nlohmann::json::array({op("zero", f.name)}));
                 if (wanted(p, "truncate") && !v->empty()) {
                     auto o = op("truncate", f.name);
                     o["len"] = v->size() / 2;

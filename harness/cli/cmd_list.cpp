@@ -5,6 +5,7 @@
 
 #include "harness/cli/cli_util.hpp"
 #include "protocols/core/registry.hpp"
+#include "protocols/core/role.hpp"
 
 namespace mtc::cli {
 
@@ -14,7 +15,8 @@ int cmd_list(const std::vector<std::string>& args) {
     int code = kOk;
     auto vm =
         parse("list", "[--json]",
-              "Lists every registered protocol with its roles, variants, key profiles, modes\n"
+              "Lists every registered protocol with its roles, variants, key profiles, modes,\n"
+              "role settings, the checks each role lets a test build switch off (--weaken),\n"
               "and the claims its paper makes (as checkable claim ids).",
               opts, {}, args, code);
     if (!vm) return code;
@@ -33,9 +35,15 @@ int cmd_list(const std::vector<std::string>& args) {
                                           {"description", st.description}});
             }
         }
-        for (const auto& r : p->roles)
-            pj["roles"].push_back(
-                {{"name", r.name}, {"initiator", r.initiator}, {"description", r.description}});
+        for (const auto& r : p->roles) {
+            nlohmann::ordered_json checks = nlohmann::ordered_json::array();
+            for (const auto& c : r.checks)
+                checks.push_back({{"name", c.name}, {"description", c.description}});
+            pj["roles"].push_back({{"name", r.name},
+                                   {"initiator", r.initiator},
+                                   {"description", r.description},
+                                   {"checks", checks}});
+        }
         for (const auto& v : p->variants)
             pj["variants"].push_back({{"name", v.name}, {"description", v.description}});
         for (const auto& v : p->profiles)
@@ -70,6 +78,15 @@ int cmd_list(const std::vector<std::string>& args) {
                       << st["name"].get<std::string>() << " (default '"
                       << st["default"].get<std::string>()
                       << "'): " << st["description"].get<std::string>() << "\n";
+        }
+        std::cout << "  weakenable checks (test builds only: mtcfuzz role ... --weaken CHECK)"
+                  << (weakening_enabled() ? "" : " [not honoured by this build]") << ":\n";
+        for (const auto& r : pj["roles"]) {
+            for (const auto& c : r["checks"]) {
+                std::cout << "    " << r["name"].get<std::string>() << "."
+                          << c["name"].get<std::string>() << ": "
+                          << c["description"].get<std::string>() << "\n";
+            }
         }
         std::cout << "  claims:\n";
         for (const auto& c : pj["claims"]) {

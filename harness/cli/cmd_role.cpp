@@ -10,7 +10,7 @@ namespace mtc::cli {
 int cmd_role(const std::vector<std::string>& args) {
     po::options_description opts("options");
     runner::RoleProcessOptions o;
-    std::vector<std::string> peers;
+    std::vector<std::string> peers, weaken;
     std::string variant, events, ca, cert, key;
     std::uint64_t seed = 0;
     // clang-format off
@@ -27,8 +27,9 @@ int cmd_role(const std::vector<std::string>& args) {
         ("tls-ca", po::value(&ca), "CA certificate (default: ../pki/ca.pem from the keys file)")
         ("tls-cert", po::value(&cert), "this instance's certificate (default: cert.pem next to the keys file)")
         ("tls-key", po::value(&key), "this instance's private key (default: key.pem next to the keys file)")
-        ("retransmit-ms", po::value(&o.retransmit_ms)->default_value(200), "first retransmission timeout of an initiator run")
+        ("retransmit-ms", po::value(&o.retransmit_ms)->default_value(200), "first retransmission timeout of an initiator run, doubled per retry; 0: never retransmit, never time out")
         ("retransmit-tries", po::value(&o.retransmit_tries)->default_value(3), "retransmissions before a run is rejected with 'timeout'")
+        ("weaken", po::value(&weaken)->composing(), "TEST BUILDS ONLY: switch off the role's named check CHECK (repeatable; 'mtcfuzz list' shows them)")
         ("allow-remote", po::bool_switch(&o.allow_remote), "allow non-loopback bind and peer addresses");
     // clang-format on
     po::positional_options_description pos;
@@ -39,8 +40,10 @@ int cmd_role(const std::vector<std::string>& args) {
         "Runs one role instance as a process on the network. Links the paper assumes secure\n"
         "(ProSe UE <-> MTCs) run over TLS 1.3 with client certificates; the others over UDP.\n"
         "The control socket takes {\"cmd\":\"start\"|\"stop\"|\"status\"} lines and streams every\n"
-        "event as a JSON line. SIGTERM shuts the process down cleanly. Addresses must be\n"
-        "loopback (127.0.0.0/8, ::1) unless --allow-remote is given.\n"
+        "event as a JSON line, and after every inbound frame {\"io\":{\"in\":N,\"out\":M}}.\n"
+        "SIGTERM shuts the process down cleanly. Addresses must be loopback (127.0.0.0/8,\n"
+        "::1) unless --allow-remote is given. --weaken is honoured only by test builds\n"
+        "(MTC_ENABLE_WEAKENING); elsewhere it is refused.\n"
         "example: mtcfuzz role prose MTCs --bind 127.0.0.3:4242 --peer ... --keys "
         "DIR/MTCs-0/keys.json \\\n"
         "           --control /tmp/mtcs.sock",
@@ -61,10 +64,12 @@ int cmd_role(const std::vector<std::string>& args) {
     if (!ca.empty()) o.tls_ca = ca;
     if (!cert.empty()) o.tls_cert = cert;
     if (!key.empty()) o.tls_key = key;
-    if (o.retransmit_ms < 1 || o.retransmit_ms > 60000 || o.retransmit_tries < 0 ||
+    if (o.retransmit_ms < 0 || o.retransmit_ms > 60000 || o.retransmit_tries < 0 ||
         o.retransmit_tries > 20) {
-        return usage_error("role", "--retransmit-ms must be 1..60000 and --retransmit-tries 0..20");
+        return usage_error("role", "--retransmit-ms must be 0..60000 and --retransmit-tries 0..20");
     }
+    // Checked (exit 2) against the build and the role's declared checks by the role process.
+    o.weakened.insert(weaken.begin(), weaken.end());
     return runner::run_role_process(o);
 }
 

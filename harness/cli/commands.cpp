@@ -11,6 +11,8 @@ int cmd_role(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_pcap(const std::vector<std::string>& args);
 int cmd_capture(const std::vector<std::string>& args);
+int cmd_campaign(const std::vector<std::string>& args);
+int cmd_demo(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
@@ -27,6 +29,10 @@ const std::vector<Command>& commands() {
         {"pcap", "list the mtcfuzz messages in a capture file: pcap ls FILE [--json]", cmd_pcap},
         {"capture", "record an interface live into a pcap file (libpcap; root or CAP_NET_RAW)",
          cmd_capture},
+        {"campaign", "attack campaigns against live roles: campaign run FILE -o DIR | replay",
+         cmd_campaign},
+        {"demo", "every built-in campaign, as-specified and hardened, in one claims table",
+         cmd_demo},
     };
     return all;
 }

@@ -177,7 +177,8 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     };
     auto on_event = [&](const Instance& from, const std::string& line) {
         const auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || j.contains("reply")) return;  // command replies
+        // Only events have a "kind"; replies ("reply") and io counts ("io") are not events.
+        if (j.is_discarded() || !j.is_object() || !j.contains("kind")) return;
         if (events_out) *events_out << line << '\n';
         const auto kind = event_kind_from_string(j.value("kind", ""));
         if (!kind) return;

@@ -65,8 +65,16 @@ private:
 
     void send(std::vector<Outbound> out);
     void send_frame(const Address& to, const Bytes& frame, std::uint64_t session);
+    // One inbound frame, decoded or not: handed to the role, its answers sent, then the io
+    // counts broadcast.
     void deliver(BytesView frame, const Address& from, const std::optional<std::string>& peer) {
+        ++frames_in_;
         send(deliver_frame(*role_, *spec_->schema, frame, from, peer));
+        broadcast_io();
+    }
+    [[nodiscard]] json io() const { return {{"in", frames_in_}, {"out", frames_out_}}; }
+    void broadcast_io() {
+        if (control_) control_->broadcast(json{{"io", io()}}.dump());
     }
     void attach(const std::shared_ptr<net::StreamConn>& conn, const std::string& key);
     void on_command(const std::string& line, ControlServer::Client& client);
@@ -116,6 +124,20 @@ int RoleHost::setup() {
     }
     if (o_.variant) keys_.options.variant = *o_.variant;
     if (auto v = spec_->validate(keys_.options); !v) return fail(2, v.error().describe());
+    if (!o_.weakened.empty()) {
+        if (!weakening_enabled()) {
+            return fail(2,
+                        "--weaken: this build does not honour weakening (configure with "
+                        "-DMTC_ENABLE_WEAKENING=ON, as the dev preset does)");
+        }
+        if (auto v = spec_->validate_weakened(o_.role, o_.weakened); !v)
+            return fail(2, "--weaken: " + v.error().describe());
+        keys_.plan.weakened = o_.weakened;
+        std::string list;
+        for (const auto& c : o_.weakened) list += (list.empty() ? "" : ", ") + c;
+        std::cerr << "mtcfuzz role: WEAKENED (test only): " << o_.role
+                  << " skips the checks: " << list << "\n";
+    }
 
     auto bind = net::parse_endpoint(o_.bind);
     if (!bind) return fail(2, "--bind " + o_.bind + ": " + bind.error().describe());
@@ -179,10 +201,8 @@ int RoleHost::setup() {
     auto udp = net::UdpSocket::bind(loop_, *bind);
     if (!udp) return fail(3, "cannot bind UDP " + o_.bind + ": " + udp.error().describe());
     udp_ = std::move(udp).value();
-    udp_->on_datagram([this](Bytes d, const net::Endpoint& from) {
-        ++frames_in_;
-        deliver(d, "udp:" + from.to_string(), std::nullopt);
-    });
+    udp_->on_datagram(
+        [this](Bytes d, const net::Endpoint& from) { deliver(d, "udp:" + from.to_string(), {}); });
     if (tls_) {
         net::Endpoint tcp_bind = *bind;
         tcp_bind.port = udp_->local().port;  // same port number for TCP, also when it was 0
@@ -209,7 +229,6 @@ void RoleHost::attach(const std::shared_ptr<net::StreamConn>& conn, const std::s
     conn->on_frame([this, weak](Bytes frame) {
         auto c = weak.lock();
         if (!c) return;
-        ++frames_in_;
         deliver(frame, "tls:" + c->remote().to_string(), c->peer_identity());
     });
     conn->on_close([this, key, weak](const std::string& why) {
@@ -277,6 +296,10 @@ void RoleHost::start_run() {
     if (out.empty()) return;
     // The frames of the run's first flight are remembered (in send) for retransmission.
     const std::uint64_t session = out.front().msg.session;
+    if (o_.retransmit_ms == 0) {  // never retransmitted, never timed out: nothing to remember
+        send(std::move(out));
+        return;
+    }
     sending_session_ = session;
     send(std::move(out));
     sending_session_.reset();
@@ -294,6 +317,7 @@ void RoleHost::arm_retransmit(std::uint64_t session) {
             auto p = pending_.find(session);
             if (p == pending_.end()) return;
             for (const auto& [to, frame] : p->second.frames) send_frame(to, frame, session);
+            broadcast_io();
         },
         [this, session] {
             // We are inside the retransmitter's own callback: keep it alive until the loop
@@ -331,6 +355,10 @@ void RoleHost::on_command(const std::string& line, ControlServer::Client& client
         }
         reply = {{"reply", "start"}, {"ok", initiator}};
         if (!initiator) reply["reason"] = o_.role + " is not an initiator";
+        reply["io"] = io();
+        client.send(reply.dump());
+        broadcast_io();
+        return;
     } else if (c == "status") {
         reply = {{"reply", "status"},
                  {"ok", true},
@@ -339,6 +367,7 @@ void RoleHost::on_command(const std::string& line, ControlServer::Client& client
                  {"instance", keys_.plan.instance},
                  {"identity", keys_.plan.creds.identity},
                  {"variant", keys_.options.variant},
+                 {"weakened", keys_.plan.weakened},
                  {"udp", udp_->local().to_string()},
                  {"tls", tls_listener_ ? json(tls_listener_->local().to_string()) : json(nullptr)},
                  {"frames_in", frames_in_},

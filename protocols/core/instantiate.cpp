@@ -12,6 +12,7 @@ Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec,
         return make_error(
             "instantiate_role: runtime needs a clock, an event sink and a fingerprinter");
     }
+    if (auto v = spec.validate_weakened(plan.role, plan.weakened); !v) return v.error();
     Env env;
     env.variant = deployment.options.variant;
     env.profile = deployment.options.profile;
@@ -36,6 +37,7 @@ Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec,
         env.settings = it->second;
     }
     for (const auto& [k, v] : plan.settings) env.settings[k] = v;
+    env.weakened = plan.weakened;
     return rs->make(std::move(env));
 }
 

@@ -90,4 +90,19 @@ Status ProtocolSpec::validate(const DeploymentOptions& o) const {
     return Ok{};
 }
 
+Status ProtocolSpec::validate_weakened(std::string_view role_name,
+                                       const std::set<std::string>& checks) const {
+    const RoleSpec* rs = role(role_name);
+    if (rs == nullptr) return make_error(name + ": no role named '" + std::string(role_name) + "'");
+    for (const auto& c : checks) {
+        if (!has_named(rs->checks, c)) {
+            return make_error(
+                name + ": role " + rs->name + " has no weakenable check '" + c + "' (" +
+                (rs->checks.empty() ? std::string("it has none") : "checks: " + names(rs->checks)) +
+                ")");
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace mtc

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,9 @@ struct InstancePlan {
     Credentials creds;
     std::map<std::string, std::string> peers;  // logical peer name -> instance name
     std::map<std::string, std::string> settings;
+    // Test-only: checks (RoleSpec::checks names) this instance skips; copied into
+    // Env::weakened by instantiate_role, which refuses names the role does not declare.
+    std::set<std::string> weakened;
 };
 
 struct Deployment {
@@ -137,6 +141,11 @@ struct ProtocolSpec {
     [[nodiscard]] bool is_secure_link(std::string_view role_a, std::string_view role_b) const;
     // Checks variant, profile, mode, role names and settings of `o` against this spec.
     [[nodiscard]] Status validate(const DeploymentOptions& o) const;
+    // Checks that every name in `checks` is one of `role_name`'s RoleSpec::checks; the error
+    // lists the valid ones. Says nothing about whether this build honours them
+    // (weakening_enabled()).
+    [[nodiscard]] Status validate_weakened(std::string_view role_name,
+                                           const std::set<std::string>& checks) const;
 };
 
 }  // namespace mtc

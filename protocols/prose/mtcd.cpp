@@ -1,5 +1,6 @@
 // MTCd (paper 004, IV-B, messages 1 and 4).
 #include <algorithm>
+#include <optional>
 
 #include "protocols/core/session_table.hpp"
 #include "protocols/prose/primitives.hpp"
@@ -61,33 +62,48 @@ public:
                             "unexpected " + msg_name(m4.type) + " (MTCd accepts M4)");
             return {};
         }
+        // "session": M4 must answer a pending run. Weakened, an M4 for a run already completed
+        // is taken again (its M1 is kept for that); an unknown session is always rejected, as
+        // there is no M1 to check it against.
         Message* m1 = pending_.find(m4.session);
+        bool again = false;
         if (m1 == nullptr) {
-            events().reject(m4.session, from,
-                            completed_.find(m4.session) != nullptr
-                                ? "M4 for a session already completed"
-                                : "M4 for an unknown session");
-            return {};
-        }
-        for (auto [tag, name] : {std::pair{MTCdID, "MTCdID"}, {MTCsID, "MTCsID"}, {UEID, "UEID"}}) {
-            if (!equal_ct(m4.get_or_empty(tag), m1->get_or_empty(tag))) {
+            std::optional<Message>* done = completed_.find(m4.session);
+            if (done != nullptr && done->has_value() && skips("session")) {
+                m1 = &**done;
+                again = true;
+            } else {
                 events().reject(m4.session, from,
-                                std::string("M4 ") + name + " " + field_str(m4, tag) +
-                                    " does not match M1's " + field_str(*m1, tag));
+                                done != nullptr ? "M4 for a session already completed"
+                                                : "M4 for an unknown session");
                 return {};
             }
         }
+        if (!skips("identities")) {
+            for (auto [tag, name] :
+                 {std::pair{MTCdID, "MTCdID"}, {MTCsID, "MTCsID"}, {UEID, "UEID"}}) {
+                if (!equal_ct(m4.get_or_empty(tag), m1->get_or_empty(tag))) {
+                    events().reject(m4.session, from,
+                                    std::string("M4 ") + name + " " + field_str(m4, tag) +
+                                        " does not match M1's " + field_str(*m1, tag));
+                    return {};
+                }
+            }
+        }
         const std::uint8_t kdf = kdf_alg_of(m4);
-        if (std::find(kdf_algs_.begin(), kdf_algs_.end(), kdf) == kdf_algs_.end()) {
+        if (!skips("kdf-offered") &&
+            std::find(kdf_algs_.begin(), kdf_algs_.end(), kdf) == kdf_algs_.end()) {
             events().reject(m4.session, from,
                             "MTCsInfo.KDFAlg " + std::to_string(kdf) + " was not offered in M1");
             return {};
         }
         const SecretBytes& psk = env().creds.secrets.at("PSKey");
-        auto expected = compute_mtcs_mic(view(psk), *m1, m4);
-        if (!expected || !equal_ct(view(*expected), m4.get_or_empty(MTCsMIC))) {
-            events().reject(m4.session, from, "MTCsMIC verification failed");
-            return {};
+        if (!skips("MTCsMIC")) {
+            auto expected = compute_mtcs_mic(view(psk), *m1, m4);
+            if (!expected || !equal_ct(view(*expected), m4.get_or_empty(MTCsMIC))) {
+                events().reject(m4.session, from, "MTCsMIC verification failed");
+                return {};
+            }
         }
         if (const Bytes* exp = m4.get(MTCsInfo_Expiry)) {
             // Length checked here too: roles may be handed messages that never saw the decoder.
@@ -96,7 +112,7 @@ public:
                 return {};
             }
             const auto not_after = static_cast<std::int64_t>(get_u64(view(*exp), 0));
-            if (not_after < clock().now_s()) {
+            if (!skips("expiry") && not_after < clock().now_s()) {
                 events().reject(m4.session, from,
                                 "MTCsInfo.Expiry is in the past: DMKey already expired");
                 return {};
@@ -110,8 +126,11 @@ public:
         const auto params = run_params(*m1, &m4);
         events().accept(m4.session, field_str(m4, MTCsID), params);
         events().commit(m4.session, field_str(m4, UEID), params, view(*dmkey));
-        pending_.take(m4.session);
-        completed_.put(m4.session, true);
+        if (!again) {
+            // The run ends; its M1 is kept only when a completed run may be taken again.
+            auto run = pending_.take(m4.session);
+            completed_.put(m4.session, skips("session") ? std::move(run) : std::nullopt);
+        }
         return {};
     }
 
@@ -120,7 +139,7 @@ private:
     Bytes kdf_algs_;
     std::string context_;
     SessionTable<Message> pending_;
-    SessionTable<bool> completed_;
+    SessionTable<std::optional<Message>> completed_;  // M1 only when "session" is weakened
 };
 
 }  // namespace

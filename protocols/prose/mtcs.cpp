@@ -34,18 +34,19 @@ public:
         };
         if (m2.type != M2) return reject("unexpected " + msg_name(m2.type) + " (MTCs accepts M2)");
         // "MTCs can check the UE's service authorization": the UE is known only through the
-        // mutually authenticated link the paper assumes.
-        if (!in.authenticated_peer)
+        // mutually authenticated link the paper assumes. With "ue-link" weakened, an M2 off the
+        // link is taken as if the link had authenticated the UE that M2 names.
+        if (!skips("ue-link") && !in.authenticated_peer)
             return reject("M2 did not arrive over an authenticated UE link");
-        if (authorised_ues_.count(*in.authenticated_peer) == 0) {
-            return reject("UE " + *in.authenticated_peer + " is not authorised");
+        const std::string ue = in.authenticated_peer.value_or(field_str(m2, UEID));
+        if (!skips("ue-authorised") && authorised_ues_.count(ue) == 0) {
+            return reject("UE " + ue + " is not authorised");
         }
         // Hardened: the UE that gets DMKey must be the one the MTCd named and MICed in M1.
-        if (env().variant == "hardened" && *in.authenticated_peer != field_str(m2, UEID)) {
-            return reject("authenticated UE " + *in.authenticated_peer + " is not M2's UEID " +
-                          field_str(m2, UEID));
+        if (env().variant == "hardened" && !skips("ue-binding") && ue != field_str(m2, UEID)) {
+            return reject("authenticated UE " + ue + " is not M2's UEID " + field_str(m2, UEID));
         }
-        if (field_str(m2, MTCsID) != env().creds.identity) {
+        if (!skips("mtcs-id") && field_str(m2, MTCsID) != env().creds.identity) {
             return reject("M2 is for MTCsID " + field_str(m2, MTCsID) + ", not this MTCs");
         }
         const std::string mtcd_id = field_str(m2, MTCdID);
@@ -68,17 +69,16 @@ public:
         }
         if (!kdf) return reject("no common KDF in MTCdInfo.KDFAlgs");
         auto expected = compute_mtcd_mic(view(psk->second), m2);
-        if (!expected || !equal_ct(view(*expected), m2.get_or_empty(MTCdMIC))) {
-            return reject("MTCdMIC verification failed");
-        }
+        const bool mic_ok = expected && equal_ct(view(*expected), m2.get_or_empty(MTCdMIC));
+        if (!skips("MTCdMIC") && !mic_ok) return reject("MTCdMIC verification failed");
         // Hardened: a record of MTCdNonces per MTCd ("the nonces require some more bytes to
         // store previously used values", section VI). Kept only for MIC-verified M2s, so
-        // forgeries cannot fill it.
-        if (env().variant == "hardened") {
+        // forgeries cannot fill it (also when "MTCdMIC" is weakened).
+        if (env().variant == "hardened" && !skips("nonce-record")) {
             auto& seen = nonces_[mtcd_id];
-            if (!seen.insert(to_bytes(m2.get_or_empty(MTCdNonce))).second) {
-                return reject("MTCdNonce replayed");
-            }
+            const Bytes nonce = to_bytes(m2.get_or_empty(MTCdNonce));
+            if (seen.count(nonce) != 0) return reject("MTCdNonce replayed");
+            if (mic_ok) seen.insert(nonce);
         }
         events().accept(m2.session, mtcd_id, run_params(m2));
 

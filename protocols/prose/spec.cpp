@@ -204,25 +204,86 @@ std::vector<SettingSpec> mtcs_settings() {
     };
 }
 
+// Checks a test build may switch off one by one (Env::weakened). A check is listed only when
+// the role can go on without it: those whose data the role needs further on (the MTCd's PSKey
+// for an unknown MTCdID, the MTCs's address M1 names, an M1 for an unknown session, a MIC or
+// KDF algorithm the role cannot compute) are never skipped and not listed. The GW has none.
+std::vector<NamedOption> mtcd_checks() {
+    return {
+        {"session",
+         "M4 answers a pending run, not one already completed (weakened: a completed "
+         "run's M4 is taken again)"},
+        {"identities", "M4's MTCdID, MTCsID and UEID equal M1's"},
+        {"kdf-offered", "MTCsInfo.KDFAlg is one the MTCd offered in M1"},
+        {"MTCsMIC", "MTCsMIC verifies under PSKey"},
+        {"expiry", "MTCsInfo.Expiry is not in the past"},
+    };
+}
+
+std::vector<NamedOption> ue_checks() {
+    return {
+        {"ueid", "M1 names this UE as UEID"},
+        {"mtcs-link", "M3 arrived over the authenticated link, from the MTCs that M1 named"},
+        {"identities", "M3's MTCdID, MTCsID and UEID equal M1's"},
+    };
+}
+
+std::vector<NamedOption> mtcs_checks() {
+    return {
+        {"ue-link",
+         "M2 arrived over the authenticated UE link (weakened: an M2 off the link is "
+         "taken as coming from the UE it names)"},
+        {"ue-authorised", "the UE is authorised for the service"},
+        {"ue-binding", "(hardened) the TLS-authenticated UE is M2's UEID"},
+        {"mtcs-id", "M2 is for this MTCs (MTCsID)"},
+        {"MTCdMIC", "MTCdMIC verifies under the device's PSKey"},
+        {"nonce-record", "(hardened) the MTCdNonce was not seen before for this MTCd"},
+    };
+}
+
 std::vector<RoleSpec> roles() {
     return {
         {"MTCd", "MTC device: sends M1, checks MTCsMIC in M4, derives DMKey", true, make_mtcd, true,
-         mtcd_settings()},
+         mtcd_settings(), mtcd_checks()},
         {"UE",
          "user equipment: relays M1/M2 and M3/M4, receives DMKey from the MTCs",
          false,
          make_ue,
          true,
-         {}},
+         {},
+         ue_checks()},
         {"MTCs", "MTC server: checks MTCdMIC in M2, sends MTCsMIC and DMKey in M3", false,
-         make_mtcs, true, mtcs_settings()},
+         make_mtcs, true, mtcs_settings(), mtcs_checks()},
         {"GW",
          "UE2/GW of the extended mode: forwards M1 and M4 unchanged",
          false,
          make_gw,
          false,
+         {},
          {}},
     };
+}
+
+// What the attacker engine may know of ProSe (DESIGN.md, "ProtocolSpec").
+AttackRecipes recipes() {
+    AttackRecipes r;
+    // Per message type. In the extended mode the GW sits between MTCd and UE for M1 and M4;
+    // the engine takes that from the deployment's peers, so the flows stay per type.
+    r.flows = {{M1, "MTCd", "UE"}, {M2, "UE", "MTCs"}, {M3, "MTCs", "UE"}, {M4, "UE", "MTCd"}};
+    // The UE forwards M1 as M2 unchanged, and M3 as M4 without DMKey: an insider UE (any UE
+    // the MTCs authorises) delivers whatever M1 it is handed over its own TLS link.
+    r.forwards = {{M1, M2, "UE", {}}, {M3, M4, "UE", {"DMKey"}}};
+    // MTCdMIC is a function of the message alone (its fields and MTCdInfo.MICAlg) and the
+    // device's PSKey. Provisioning names that key "PSKey:<MTCdID>" in the MTCs's credentials
+    // (the MTCd's own is plain "PSKey"), so secret "PSKey" and identity_field "MTCdID" give
+    // the name the attacker looks up. M2 is M1 unchanged, so the same recipe serves both.
+    //
+    // No recipe for MTCsMIC (M3, M4): its input has MTCdNonce and MTCdInfo, which live only in
+    // the M1 of the run, so it cannot be computed from one message; a MacRecipe sees one.
+    auto mtcd_mic = [](const Message& m, BytesView key) { return compute_mtcd_mic(key, m); };
+    r.macs = {{M1, "MTCdMIC", "PSKey", "MTCdID", mtcd_mic},
+              {M2, "MTCdMIC", "PSKey", "MTCdID", mtcd_mic}};
+    return r;
 }
 
 }  // namespace
@@ -247,6 +308,7 @@ const ProtocolSpec& spec() {
         p.secure_links = {{"UE", "MTCs"}};
         p.claims = claims();
         p.provision = provision;
+        p.recipes = recipes();
         return p;
     }();
     return s;

@@ -33,7 +33,7 @@ private:
 
     std::vector<Outbound> on_m1(const Inbound& in) {
         const Message& m1 = in.msg;
-        if (display(m1.get_or_empty(UEID)) != env().creds.identity) {
+        if (!skips("ueid") && display(m1.get_or_empty(UEID)) != env().creds.identity) {
             events().reject(m1.session, in.from,
                             "M1 names UEID " + field_str(m1, UEID) + ", not this UE");
             return {};
@@ -58,7 +58,8 @@ private:
     std::vector<Outbound> on_m3(const Inbound& in) {
         const Message& m3 = in.msg;
         const std::string from = in.authenticated_peer.value_or(in.from);
-        if (!in.authenticated_peer) {
+        // "mtcs-link": M3 came over the authenticated link, from the MTCs that M1 named.
+        if (!skips("mtcs-link") && !in.authenticated_peer) {
             events().reject(m3.session, from, "M3 did not arrive over the authenticated MTCs link");
             return {};
         }
@@ -67,18 +68,21 @@ private:
             events().reject(m3.session, from, "M3 for an unknown session");
             return {};
         }
-        if (*in.authenticated_peer != field_str(run->m1, MTCsID)) {
+        if (!skips("mtcs-link") && *in.authenticated_peer != field_str(run->m1, MTCsID)) {
             events().reject(m3.session, from,
                             "M3 from authenticated peer " + *in.authenticated_peer +
                                 ", but M1 named MTCsID " + field_str(run->m1, MTCsID));
             return {};
         }
-        for (auto [tag, name] : {std::pair{MTCdID, "MTCdID"}, {MTCsID, "MTCsID"}, {UEID, "UEID"}}) {
-            if (!equal_ct(m3.get_or_empty(tag), run->m1.get_or_empty(tag))) {
-                events().reject(m3.session, from,
-                                std::string("M3 ") + name + " " + field_str(m3, tag) +
-                                    " does not match M1's " + field_str(run->m1, tag));
-                return {};
+        if (!skips("identities")) {
+            for (auto [tag, name] :
+                 {std::pair{MTCdID, "MTCdID"}, {MTCsID, "MTCsID"}, {UEID, "UEID"}}) {
+                if (!equal_ct(m3.get_or_empty(tag), run->m1.get_or_empty(tag))) {
+                    events().reject(m3.session, from,
+                                    std::string("M3 ") + name + " " + field_str(m3, tag) +
+                                        " does not match M1's " + field_str(run->m1, tag));
+                    return {};
+                }
             }
         }
         const auto params = run_params(run->m1, &m3);

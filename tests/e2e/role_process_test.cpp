@@ -10,6 +10,7 @@
 #include "harness/net/udp.hpp"
 #include "harness/runner/control_client.hpp"
 #include "harness/runner/process.hpp"
+#include "protocols/core/role.hpp"
 #include "tests/e2e/live_helpers.hpp"
 
 namespace mtc::e2e {
@@ -54,6 +55,7 @@ struct Deployment {
     std::map<std::string, std::optional<runner::Child>> procs;
     std::map<std::string, std::unique_ptr<runner::ControlClient>> ctl;
     std::vector<json> events;
+    std::map<std::string, std::vector<std::string>> extra;  // instance -> more role options
 
     std::string addr(const std::string& inst) const {
         static const std::map<std::string, int> host = {{"MTCd#0", 1}, {"UE#0", 2}, {"MTCs#0", 3}};
@@ -78,6 +80,8 @@ struct Deployment {
         };
         if (role == "MTCd") peer("relay", "UE#0"), peer("UE", "UE#0"), peer("MTCs", "MTCs#0");
         if (role == "UE") peer("MTCs0", "MTCs#0");
+        if (auto it = extra.find(inst); it != extra.end())
+            a.insert(a.end(), it->second.begin(), it->second.end());
         return a;
     }
 
@@ -117,7 +121,26 @@ struct Deployment {
         return true;
     }
 
-    explicit Deployment(const std::string& tag) {
+    // The io lines of `inst`, in order: {in, out}.
+    std::vector<std::pair<std::size_t, std::size_t>> io(const std::string& inst) const {
+        std::vector<std::pair<std::size_t, std::size_t>> out;
+        for (const auto& e : events) {
+            if (e.value("_from", "") == inst && e.contains("io"))
+                out.emplace_back(e["io"]["in"].get<std::size_t>(),
+                                 e["io"]["out"].get<std::size_t>());
+        }
+        return out;
+    }
+    const json* reply(const std::string& inst, const std::string& kind) const {
+        for (const auto& e : events) {
+            if (e.value("_from", "") == inst && e.value("reply", "") == kind) return &e;
+        }
+        return nullptr;
+    }
+
+    explicit Deployment(const std::string& tag,
+                        std::map<std::string, std::vector<std::string>> more = {})
+        : extra(std::move(more)) {
         dir = temp_dir(tag);
         std::mt19937 rng(static_cast<unsigned>(::getpid()));
         prefix =
@@ -205,7 +228,7 @@ TEST(RoleProcess, AFloodOfMalformedFramesIsRejectedAndTheRoleKeepsServing) {
     // UDP may drop some datagrams under load; every one that arrived is a reject event.
     EXPECT_GT(d.count("UE#0", "reject") - rejects_before, 10000u);
     const std::size_t after = rss_kib(ue);
-    EXPECT_LT(after, before + 8 * 1024)
+    EXPECT_LT(after, before + std::size_t{8} * 1024)
         << "RSS grew from " << before << " KiB to " << after << " KiB";
     for (const auto& e : d.events) {
         if (e.value("kind", "") == "reject" && e.value("_from", "") == "UE#0") {
@@ -248,6 +271,115 @@ TEST(RoleProcess, SigtermShutsDownCleanly) {
         << "the control socket is removed on exit";
 }
 
+TEST(RoleProcess, BroadcastsIoCountsAfterEveryFrameAndStart) {
+    Deployment d("io");
+    net::EventLoop loop;
+    auto sock = net::UdpSocket::bind(loop, *net::parse_endpoint(d.prefix + "9:0"));
+    ASSERT_TRUE(sock.ok());
+    const auto target = *net::parse_endpoint(d.addr("UE#0"));
+    const Bytes junk = {0x4d, 0x46, 0x01, 0x02, 0x03};
+    for (std::size_t n = 1; n <= 3; ++n) {
+        ASSERT_TRUE((*sock)->send_to(target, junk));
+        ASSERT_TRUE(d.until([&] {
+            return !d.io("UE#0").empty() && d.io("UE#0").back().first == n;
+        })) << "no io line with in="
+            << n;
+    }
+    // One line per frame, after its reject event, counts strictly increasing; a frame that
+    // does not decode is counted too, and nothing was sent for it.
+    const auto ue = d.io("UE#0");
+    ASSERT_EQ(ue.size(), 3u);
+    for (std::size_t k = 0; k < ue.size(); ++k) {
+        EXPECT_EQ(ue[k].first, k + 1);
+        EXPECT_EQ(ue[k].second, 0u);
+    }
+    EXPECT_EQ(d.count("UE#0", "reject"), 3u);
+    for (const auto& e : d.events) {
+        EXPECT_TRUE(e.contains("kind") + e.contains("reply") + e.contains("io") == 1) << e.dump();
+    }
+
+    // start: the reply carries the counts, and an io line follows; a whole run moves them on.
+    d.ctl["MTCd#0"]->send(R"({"cmd":"start"})");
+    ASSERT_TRUE(d.until([&] { return d.count("MTCd#0", "commit") == 1; }));
+    const json* start = d.reply("MTCd#0", "start");
+    ASSERT_NE(start, nullptr);
+    ASSERT_TRUE(start->contains("io")) << start->dump();
+    EXPECT_EQ((*start)["io"]["in"], 0);
+    EXPECT_EQ((*start)["io"]["out"], 1);
+    ASSERT_TRUE(d.until([&] {
+        const auto m = d.io("MTCd#0");
+        return m.size() >= 2 && m.back() == std::pair<std::size_t, std::size_t>{1, 1};
+    })) << "MTCd: M1 out, M4 in";
+    EXPECT_EQ(d.io("MTCd#0").front(), (std::pair<std::size_t, std::size_t>{0, 1}));
+    ASSERT_TRUE(d.until([&] {
+        const auto u = d.io("UE#0");
+        return !u.empty() && u.back() == std::pair<std::size_t, std::size_t>{5, 2};
+    })) << "UE: 3 junk + M1 + M3 in, M2 + M4 out";
+    EXPECT_TRUE(d.until([&] {
+        const auto s = d.io("MTCs#0");
+        return !s.empty() && s.back() == std::pair<std::size_t, std::size_t>{1, 1};
+    }));
+}
+
+TEST(RoleProcess, WeakenIsCheckedAgainstTheBuildAndTheRolesChecks) {
+    const std::string dir = temp_dir("weaken");
+    ASSERT_EQ(mtcfuzz("provision prose -o " + dir + " --force").code, 0);
+    const std::string base = "role prose MTCs --bind 127.0.0.1:0 --keys " + dir +
+                             "/MTCs-0/keys.json --control " + dir + "/mtcs.sock";
+    auto r = mtcfuzz(base + " --weaken no-such-check");
+    EXPECT_EQ(r.code, 2);
+    if (mtc::weakening_enabled()) {
+        EXPECT_THAT(r.err, HasSubstr("no weakenable check 'no-such-check'"));
+        EXPECT_THAT(r.err, HasSubstr("MTCdMIC"));
+        EXPECT_THAT(r.err, HasSubstr("nonce-record"));
+        r = mtcfuzz(base + " --weaken MTCsMIC");  // the MTCd's check, not the MTCs's
+        EXPECT_EQ(r.code, 2);
+        EXPECT_THAT(r.err, HasSubstr("ue-binding"));
+    } else {
+        EXPECT_THAT(r.err, HasSubstr("does not honour weakening"));
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(RoleProcess, WeakenMTCdMICIsAcceptedByATestBuild) {
+    if (!mtc::weakening_enabled()) {
+        const std::string dir = temp_dir("weaken-release");
+        ASSERT_EQ(mtcfuzz("provision prose -o " + dir + " --force").code, 0);
+        auto r = mtcfuzz("role prose MTCs --bind 127.0.0.1:0 --keys " + dir +
+                         "/MTCs-0/keys.json --control " + dir + "/mtcs.sock --weaken MTCdMIC");
+        EXPECT_EQ(r.code, 2);
+        EXPECT_THAT(r.err, HasSubstr("does not honour weakening"));
+        std::filesystem::remove_all(dir);
+        GTEST_SKIP() << "built without MTC_ENABLE_WEAKENING: --weaken refused, as it must be";
+    }
+    Deployment d("weakened", {{"MTCs#0", {"--weaken", "MTCdMIC", "--weaken", "ue-link"}}});
+    d.ctl["MTCs#0"]->send(R"({"cmd":"status"})");
+    ASSERT_TRUE(d.until([&] { return d.reply("MTCs#0", "status") != nullptr; }));
+    EXPECT_EQ((*d.reply("MTCs#0", "status"))["weakened"], json::array({"MTCdMIC", "ue-link"}));
+    EXPECT_THAT(slurp(d.dir + "/MTCs.log"), HasSubstr("WEAKENED"));
+    // The honest protocol still runs.
+    d.ctl["MTCd#0"]->send(R"({"cmd":"start"})");
+    EXPECT_TRUE(d.until([&] { return d.count("MTCs#0", "commit") == 1; }));
+}
+
+TEST(RoleProcess, RetransmitZeroNeverRetransmitsNorTimesOut) {
+    Deployment d("rtx0", {{"MTCd#0", {"--retransmit-ms", "0"}}});
+    // Nobody answers: with the default schedule this run would be retransmitted 3 times and
+    // rejected with a timeout within 1.4 s.
+    d.procs["MTCs#0"]->signal(SIGKILL);
+    ASSERT_TRUE(d.procs["MTCs#0"]->wait_for(std::chrono::milliseconds(5000)));
+    d.ctl.erase("MTCs#0");
+    d.ctl["MTCd#0"]->send(R"({"cmd":"start"})");
+    ASSERT_TRUE(d.until([&] { return d.reply("MTCd#0", "start") != nullptr; }));
+    d.until([] { return false; }, 2000);
+    EXPECT_EQ(d.count("MTCd#0", "reject"), 0u);
+    EXPECT_EQ(d.count("MTCd#0", "begin"), 1u);
+    const auto io = d.io("MTCd#0");
+    ASSERT_FALSE(io.empty());
+    EXPECT_EQ(io.back(), (std::pair<std::size_t, std::size_t>{0, 1})) << "M1 sent once only";
+    EXPECT_EQ(d.count("UE#0", "begin"), 1u) << "the UE got M1 once";
+}
+
 TEST(RoleProcess, RefusesNonLoopbackAddressesAndBadOptions) {
     const std::string dir = temp_dir("opts");
     ASSERT_EQ(mtcfuzz("provision prose -o " + dir + " --force").code, 0);
@@ -269,6 +401,10 @@ TEST(RoleProcess, RefusesNonLoopbackAddressesAndBadOptions) {
     r = mtcfuzz("role prose MTCs --bind 127.0.0.1:0 --keys " + keys + " --control " + sock);
     EXPECT_EQ(r.code, 2);
     EXPECT_THAT(r.err, HasSubstr("not prose MTCs"));
+    r = mtcfuzz("role prose UE --bind 127.0.0.1:0 --keys " + keys + " --control " + sock +
+                " --peer MTCs0=127.0.0.1:4242 --retransmit-ms -1");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_THAT(r.err, HasSubstr("--retransmit-ms must be 0..60000"));
     std::ofstream(dir + "/bad.json") << "{\"format\": \"mtcfuzz-keys/1\", \"protocol\": 7}";
     r = mtcfuzz("role prose UE --bind 127.0.0.1:0 --keys " + dir + "/bad.json --control " + sock);
     EXPECT_EQ(r.code, 2);
