@@ -61,7 +61,13 @@ Result<Bytes> eval_value(const json& v, const TermContext& ctx) {
     if (auto f = v.find("field"); f != v.end()) {
         if (!f->is_string()) return make_error("term: field must be a string");
         const std::string ref = f->get<std::string>();
-        const auto dot = ref.rfind('.');
+        // MSG.FIELD, where MSG is "$in", "oN" or "RUN.TYPE" and FIELD may itself contain dots
+        // ("MTCdInfo.MICAlg").
+        auto dot = ref.find('.');
+        const bool single = ref.rfind("$in.", 0) == 0 ||
+                            (ref.size() > 1 && ref[0] == 'o' &&
+                             ref.find_first_not_of("0123456789", 1) == dot);
+        if (dot != std::string::npos && !single) dot = ref.find('.', dot + 1);
         if (dot == std::string::npos) return make_error("term: field reference is MSG.FIELD");
         auto m = resolve_message(ref.substr(0, dot), ctx);
         if (!m) return m.error();
