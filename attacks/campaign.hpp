@@ -22,12 +22,12 @@ struct Campaign {
     std::string name;
     std::string description;
     const ProtocolSpec* spec = nullptr;
-    DeploymentOptions deployment;  // variant, profile, mode, instances, settings
+    DeploymentOptions deployment;          // variant, profile, mode, instances, settings
     std::vector<std::string> insiders;     // instance names ("UE#2") the attacker controls
     std::vector<std::string> compromised;  // instances whose long-term secrets are known
     std::map<std::string, std::set<std::string>> weaken;  // role -> checks (test builds only)
-    std::size_t honest_sessions = 4;   // honest runs captured before the attacks
-    std::optional<std::string> pcap;   // also load knowledge from this capture
+    std::size_t honest_sessions = 4;                      // honest runs captured before the attacks
+    std::optional<std::string> pcap;                      // also load knowledge from this capture
     double budget_s = 60;
     std::size_t budget_sessions = 1000;  // attack sessions at most
     std::uint64_t seed = 1;

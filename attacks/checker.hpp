@@ -30,8 +30,8 @@
 namespace mtc::attacks {
 
 struct Violation {
-    std::string claim;     // claim id
-    std::string summary;   // one sentence, no secrets
+    std::string claim;    // claim id
+    std::string summary;  // one sentence, no secrets
     std::vector<Event> evidence;
     std::string instance_key;  // what makes this violation distinct (for de-duplication)
 };

@@ -16,8 +16,8 @@ namespace mtc::attacks {
 
 struct GuessOutcome {
     bool attempted = false;
-    std::string note;                // what was searched, rate, or why nothing was attempted
-    std::optional<KnownKey> found;   // the recovered secret (never printed; fingerprint only)
+    std::string note;               // what was searched, rate, or why nothing was attempted
+    std::optional<KnownKey> found;  // the recovered secret (never printed; fingerprint only)
 };
 
 class Guesser {

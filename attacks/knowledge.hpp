@@ -19,18 +19,18 @@
 namespace mtc::attacks {
 
 struct Observation {
-    std::size_t id = 0;     // index in Knowledge::observations()
+    std::size_t id = 0;  // index in Knowledge::observations()
     std::int64_t ts_us = 0;
-    std::string from, to;   // instance names; "" when unknown (e.g. loaded from a pcap)
-    bool secure = false;    // seen by an insider at the end of an authenticated link
-    std::string run;        // label of the honest run it belongs to, "" if none
-    Bytes frame;            // exactly as seen
-    Message msg;            // decoded against the schema
+    std::string from, to;  // instance names; "" when unknown (e.g. loaded from a pcap)
+    bool secure = false;   // seen by an insider at the end of an authenticated link
+    std::string run;       // label of the honest run it belongs to, "" if none
+    Bytes frame;           // exactly as seen
+    Message msg;           // decoded against the schema
 };
 
 // A value the attacker holds, with where it came from (for reports; never printed in clear).
 struct KnownKey {
-    std::string name;    // field or secret name, e.g. "DMKey", "PSKey:mtcd-0"
+    std::string name;  // field or secret name, e.g. "DMKey", "PSKey:mtcd-0"
     SecretBytes value;
     std::string source;  // e.g. "field DMKey of M3 (observation 12)"
 };
@@ -40,8 +40,8 @@ public:
     explicit Knowledge(const ProtocolSpec& spec) : spec_(&spec) {}
 
     // Records a frame; a frame that does not decode is kept out (the error says why).
-    Result<const Observation*> observe(Bytes frame, std::string from, std::string to,
-                                       bool secure, std::string run, std::int64_t ts_us);
+    Result<const Observation*> observe(Bytes frame, std::string from, std::string to, bool secure,
+                                       std::string run, std::int64_t ts_us);
     [[nodiscard]] const std::vector<Observation>& observations() const { return obs_; }
     [[nodiscard]] const Observation* find(std::size_t id) const;
     // First observation of message `type_name` in honest run `run`.

@@ -34,8 +34,8 @@ struct PlanContext {
     const ProtocolSpec* spec = nullptr;
     const Deployment* deployment = nullptr;
     const Knowledge* knowledge = nullptr;
-    std::vector<std::string> insiders;    // instances the attacker controls
-    std::vector<std::string> initiators;  // honest initiator instances
+    std::vector<std::string> insiders;                 // instances the attacker controls
+    std::vector<std::string> initiators;               // honest initiator instances
     std::map<std::string, std::string> run_initiator;  // honest run label -> initiator instance
 };
 

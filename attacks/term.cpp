@@ -28,8 +28,8 @@ Result<Message> resolve_message(const std::string& ref, const TermContext& ctx) 
     const Observation* o =
         ctx.knowledge->in_run(ctx.run_prefix + ref.substr(0, dot), ref.substr(dot + 1));
     if (o == nullptr) o = ctx.knowledge->in_run(ref.substr(0, dot), ref.substr(dot + 1));
-    if (o == nullptr) return make_error("term: no " + ref.substr(dot + 1) + " seen in run " +
-                                        ref.substr(0, dot));
+    if (o == nullptr)
+        return make_error("term: no " + ref.substr(dot + 1) + " seen in run " + ref.substr(0, dot));
     return o->msg;
 }
 
@@ -37,7 +37,8 @@ Result<const FieldSpec*> field_of(const Schema& schema, const Message& m, const 
     auto f = op.find("field");
     if (f == op.end() || !f->is_string()) return make_error("term: op needs a \"field\" name");
     const MessageSpec* ms = schema.message(m.type);
-    if (ms == nullptr) return make_error("term: message type " + std::to_string(m.type) + " unknown");
+    if (ms == nullptr)
+        return make_error("term: message type " + std::to_string(m.type) + " unknown");
     const FieldSpec* fs = ms->field(f->get<std::string>());
     if (fs == nullptr)
         return make_error("term: " + ms->name + " has no field " + f->get<std::string>());
@@ -45,7 +46,8 @@ Result<const FieldSpec*> field_of(const Schema& schema, const Message& m, const 
 }
 
 Result<Bytes> eval_value(const json& v, const TermContext& ctx) {
-    if (!v.is_object() || v.size() != 1) return make_error("term: a value is {hex|fresh|field: ...}");
+    if (!v.is_object() || v.size() != 1)
+        return make_error("term: a value is {hex|fresh|field: ...}");
     if (auto h = v.find("hex"); h != v.end()) {
         if (!h->is_string()) return make_error("term: hex must be a string");
         auto b = from_hex(h->get<std::string>());
@@ -64,9 +66,9 @@ Result<Bytes> eval_value(const json& v, const TermContext& ctx) {
         // MSG.FIELD, where MSG is "$in", "oN" or "RUN.TYPE" and FIELD may itself contain dots
         // ("MTCdInfo.MICAlg").
         auto dot = ref.find('.');
-        const bool single = ref.rfind("$in.", 0) == 0 ||
-                            (ref.size() > 1 && ref[0] == 'o' &&
-                             ref.find_first_not_of("0123456789", 1) == dot);
+        const bool single =
+            ref.rfind("$in.", 0) == 0 ||
+            (ref.size() > 1 && ref[0] == 'o' && ref.find_first_not_of("0123456789", 1) == dot);
         if (dot != std::string::npos && !single) dot = ref.find('.', dot + 1);
         if (dot == std::string::npos) return make_error("term: field reference is MSG.FIELD");
         auto m = resolve_message(ref.substr(0, dot), ctx);
@@ -133,7 +135,8 @@ Status apply(Message& m, const json& op, const TermContext& ctx) {
             if (who == nullptr) return make_error("term: mac: " + r.identity_field + " absent");
             const std::string secret = r.secret + ":" + std::string(who->begin(), who->end());
             const SecretBytes* key = ctx.knowledge->secret(secret);
-            if (key == nullptr) return make_error("term: mac: the attacker does not know " + secret);
+            if (key == nullptr)
+                return make_error("term: mac: the attacker does not know " + secret);
             auto mac = r.compute(m, view(*key));
             if (!mac) return mac.error();
             m.set(tag, std::move(mac).value());

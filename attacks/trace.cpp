@@ -73,9 +73,9 @@ nlohmann::ordered_json to_json(const Trace& t) {
 Result<Trace> trace_from_json(const nlohmann::json& j) {
     if (!j.is_object()) return make_error("trace: not a JSON object");
     Trace t;
-    for (auto [key, out] : {std::pair{"strategy", &t.strategy},
-                            std::pair{"signature", &t.signature},
-                            std::pair{"description", &t.description}}) {
+    for (auto [key, out] :
+         {std::pair{"strategy", &t.strategy}, std::pair{"signature", &t.signature},
+          std::pair{"description", &t.description}}) {
         auto v = str_member(j, key, std::string_view(key) != "description", "trace");
         if (!v) return v.error();
         *out = std::move(v).value();
@@ -117,7 +117,8 @@ Result<Trace> trace_from_json(const nlohmann::json& j) {
                     for (const auto& [a, name] : kActions) {
                         if (name == *action) r.action = a, known = true;
                     }
-                    if (!known) return make_error(where + ": unknown rule action '" + *action + "'");
+                    if (!known)
+                        return make_error(where + ": unknown rule action '" + *action + "'");
                     if (auto term = jr.find("term"); term != jr.end()) r.term = *term;
                     s.rules.push_back(std::move(r));
                 }

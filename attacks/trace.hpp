@@ -30,9 +30,9 @@ enum class RuleAction { forward, drop, replace, divert, reorder, reflect };
 struct Rule {
     std::string match;  // message type name
     RuleAction action = RuleAction::forward;
-    Term term;          // replace/divert: the message to send, "$in" = the intercepted one
-    std::string via;    // divert: "insider:<instance>"
-    std::string to;     // divert: target instance
+    Term term;        // replace/divert: the message to send, "$in" = the intercepted one
+    std::string via;  // divert: "insider:<instance>"
+    std::string to;   // divert: target instance
 };
 
 enum class StepKind { honest, send };

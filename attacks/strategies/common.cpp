@@ -103,8 +103,8 @@ std::string attacker_hex(const std::string& label, std::size_t len) {
     Bytes out;
     for (std::uint32_t counter = 0; out.size() < len; ++counter) {
         std::string in = label + "#" + std::to_string(counter);
-        const auto h = crypto::sha256(BytesView(reinterpret_cast<const std::uint8_t*>(in.data()),
-                                                in.size()));
+        const auto h =
+            crypto::sha256(BytesView(reinterpret_cast<const std::uint8_t*>(in.data()), in.size()));
         out.insert(out.end(), h.begin(), h.end());
     }
     out.resize(len);

@@ -50,8 +50,8 @@ public:
                     const std::string insider = insider_of_role(ctx, role);
                     if (insider.empty()) continue;
                     const std::string& id = ctx.deployment->find(insider)->creds.identity;
-                    value = to_hex(BytesView(reinterpret_cast<const std::uint8_t*>(id.data()),
-                                             id.size()));
+                    value = to_hex(
+                        BytesView(reinterpret_cast<const std::uint8_t*>(id.data()), id.size()));
                     whose = "insider " + insider + "'s";
                 }
                 std::vector<Rule> rules;

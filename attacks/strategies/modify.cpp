@@ -11,8 +11,8 @@ public:
         return "field-aware mutations of one message in flight, plus drop and reorder";
     }
     [[nodiscard]] std::vector<std::string> options() const override {
-        return {"bitflip", "zero",      "truncate",      "extend", "swap",
-                "own-nonce", "recompute-mac", "drop", "reorder"};
+        return {"bitflip",   "zero",          "truncate", "extend", "swap",
+                "own-nonce", "recompute-mac", "drop",     "reorder"};
     }
 
     [[nodiscard]] std::vector<Trace> plan(const PlanContext& ctx,
@@ -27,8 +27,8 @@ public:
                 Trace t;
                 t.strategy = "modify";
                 t.signature = "modify/" + what;
-                t.description = "in flight: " + what + " (" + s.obs->from + " -> " + s.obs->to +
-                                ")";
+                t.description =
+                    "in flight: " + what + " (" + s.obs->from + " -> " + s.obs->to + ")";
                 t.steps.push_back(honest_step("r1", at, std::move(rules)));
                 for (auto& e : extra) t.steps.push_back(std::move(e));
                 out.push_back(std::move(t));
@@ -46,7 +46,8 @@ public:
                     o["bit"] = v->size() * 4;  // a bit in the middle
                     mutate("bitflip/" + at_field, nlohmann::json::array({o}));
                 }
-                if (wanted(p, "zero")) mutate("zero/" + at_field, nlohmann::json::array({op("zero", f.name)}));
+                if (wanted(p, "zero"))
+                    mutate("zero/" + at_field, nlohmann::json::array({op("zero", f.name)}));
                 if (wanted(p, "truncate") && !v->empty()) {
                     auto o = op("truncate", f.name);
                     o["len"] = v->size() / 2;

@@ -36,8 +36,9 @@ public:
             }
             if (s.clear && wanted(p, "splice")) {
                 // r2's message replaced by r1's, carrying r2's session id.
-                Term spliced = msg("r1." + T, nlohmann::json::array({{{"op", "session"},
-                                                                      {"value", {{"run", "r2"}}}}}));
+                Term spliced =
+                    msg("r1." + T,
+                        nlohmann::json::array({{{"op", "session"}, {"value", {{"run", "r2"}}}}}));
                 add("splice/" + T, T + " of one run spliced into another run",
                     {honest_step("r1", at),
                      honest_step("r2", at, {rule(T, RuleAction::replace, spliced)})});
@@ -57,8 +58,8 @@ public:
                     r.via = "insider:" + insider;
                     r.to = target;
                     add("insider-forward/" + T + "->" + out_spec->name + "@" + target,
-                        "a live " + T + " diverted to insider " + insider + ", which forwards it as " +
-                            out_spec->name + " to " + target,
+                        "a live " + T + " diverted to insider " + insider +
+                            ", which forwards it as " + out_spec->name + " to " + target,
                         {honest_step("r1", at, {r})});
                 }
             }

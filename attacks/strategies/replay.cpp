@@ -1,3 +1,5 @@
+#include <set>
+
 #include "attacks/strategies/common.hpp"
 #include "attacks/strategies/strategies.hpp"
 
@@ -12,7 +14,7 @@ public:
                "its receiving role, or through an insider link";
     }
     [[nodiscard]] std::vector<std::string> options() const override {
-        return {"fresh-session", "same-later", "other-instance", "insider"};
+        return {"fresh-session", "same-later", "other-instance", "insider", "captured"};
     }
 
     [[nodiscard]] std::vector<Trace> plan(const PlanContext& ctx,
@@ -36,8 +38,8 @@ public:
                     add("fresh-session", o.to,
                         "replay " + T + " of a completed run to " + o.to + " as a new run",
                         send_step(o.to, "clear", o.from,
-                                  msg(ref, nlohmann::json::array({{{"op", "session"},
-                                                                   {"value", "fresh"}}}))));
+                                  msg(ref, nlohmann::json::array(
+                                               {{{"op", "session"}, {"value", "fresh"}}}))));
                 }
                 if (wanted(p, "same-later")) {
                     add("same-later", o.to, "replay " + T + " unchanged to " + o.to + " later",
@@ -61,8 +63,8 @@ public:
                 const MessageFlow* next = ctx.spec->recipes.flow(f.out_type);
                 const MessageSpec* out_spec = ctx.spec->schema->message(f.out_type);
                 if (insider.empty() || next == nullptr || out_spec == nullptr) continue;
-                nlohmann::json ops = nlohmann::json::array({{{"op", "retype"},
-                                                             {"to", out_spec->name}}});
+                nlohmann::json ops =
+                    nlohmann::json::array({{{"op", "retype"}, {"to", out_spec->name}}});
                 for (const auto& field : f.strip) ops.push_back(op("strip", field));
                 for (const auto& target : instances_of(*ctx.deployment, next->to_role)) {
                     if (is_insider(ctx, target)) continue;
@@ -73,7 +75,35 @@ public:
                 }
             }
         }
+        if (wanted(p, "captured")) plan_captured(ctx, out);
         return out;
+    }
+
+private:
+    // Messages loaded from a capture (the campaign's honest.pcap): the first of each type on a
+    // clear link, replayed to every honest instance of its receiving role.
+    static void plan_captured(const PlanContext& ctx, std::vector<Trace>& out) {
+        std::set<std::uint8_t> done;
+        for (const Observation& o : ctx.knowledge->observations()) {
+            if (o.run != "pcap" || !done.insert(o.msg.type).second) continue;
+            const MessageFlow* f = ctx.spec->recipes.flow(o.msg.type);
+            const MessageSpec* ms = ctx.spec->schema->message(o.msg.type);
+            if (f == nullptr || ms == nullptr || ctx.spec->is_secure_link(f->from_role, f->to_role))
+                continue;
+            const auto senders = instances_of(*ctx.deployment, f->from_role);
+            if (senders.empty()) continue;
+            for (const auto& target : instances_of(*ctx.deployment, f->to_role)) {
+                if (is_insider(ctx, target)) continue;
+                Trace t;
+                t.strategy = "replay";
+                t.signature = "replay/captured/" + ms->name + "->" + target;
+                t.description = "replay " + ms->name + " from the loaded capture (message " +
+                                std::to_string(o.id) + ") to " + target;
+                t.steps = {
+                    send_step(target, "clear", senders.front(), msg("o" + std::to_string(o.id)))};
+                out.push_back(std::move(t));
+            }
+        }
     }
 };
 

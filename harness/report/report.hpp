@@ -30,20 +30,20 @@ struct ClaimVerdict {
 // One line of a finding's message sequence: a message on the wire, or an event at a role.
 struct TranscriptEntry {
     std::int64_t ts_us = 0;
-    std::string from, to;  // instance names, or "Attacker"
-    std::string label;     // "M1", or "commit", "reject"
-    std::string note;      // "replayed", "MTCdNonce bit 3 flipped", a reject reason
-    bool is_event = false; // an event at `from` (drawn as a note), not a message
+    std::string from, to;   // instance names, or "Attacker"
+    std::string label;      // "M1", or "commit", "reject"
+    std::string note;       // "replayed", "MTCdNonce bit 3 flipped", a reject reason
+    bool is_event = false;  // an event at `from` (drawn as a note), not a message
 };
 
 struct Finding {
-    std::string id;         // stable: same campaign, seed and attack => same id
-    std::string claim;      // claim id
-    std::string strategy;   // "replay", ...
-    std::string attack;     // the attack's signature
+    std::string id;        // stable: same campaign, seed and attack => same id
+    std::string claim;     // claim id
+    std::string strategy;  // "replay", ...
+    std::string attack;    // the attack's signature
     std::string summary;
     nlohmann::ordered_json trace;  // the replayable trace (trace.json)
-    std::string dir;        // "findings/<id>", relative to the report
+    std::string dir;               // "findings/<id>", relative to the report
     std::vector<TranscriptEntry> transcript;
     std::vector<Event> evidence;
 };

@@ -85,8 +85,8 @@ void AttackEngine::wait_quiet() {
     forget_in_flight();
 }
 
-void AttackEngine::trace_line(std::string from, std::string to, std::string label,
-                              std::string note, bool is_event) {
+void AttackEngine::trace_line(std::string from, std::string to, std::string label, std::string note,
+                              bool is_event) {
     if (out_ == nullptr) return;
     out_->transcript.push_back(
         {now_us(), std::move(from), std::move(to), std::move(label), std::move(note), is_event});

@@ -57,7 +57,8 @@ json setup_json(const Setup& s) {
     j["insiders"] = s.insiders;
     j["compromised"] = s.compromised;
     json w = json::object();
-    for (const auto& [role, checks] : s.weaken) w[role] = std::vector<std::string>(checks.begin(), checks.end());
+    for (const auto& [role, checks] : s.weaken)
+        w[role] = std::vector<std::string>(checks.begin(), checks.end());
     j["weaken"] = w;
     j["seed"] = s.seed;
     j["honest_sessions"] = s.honest_sessions;
@@ -86,8 +87,11 @@ private:
 class Arena {
 public:
     Arena(const Setup& s, std::string self_exe, std::string addr_prefix, std::string workdir)
-        : s_(s), self_exe_(std::move(self_exe)), addr_prefix_(std::move(addr_prefix)),
-          workdir_(std::move(workdir)), knowledge_(*s.spec) {}
+        : s_(s),
+          self_exe_(std::move(self_exe)),
+          addr_prefix_(std::move(addr_prefix)),
+          workdir_(std::move(workdir)),
+          knowledge_(*s.spec) {}
 
     Status start(const std::optional<std::string>& pcap_out, std::ostream* events_out) {
         net::ignore_sigpipe();
@@ -229,8 +233,10 @@ Result<std::string> make_workdir() {
 }
 
 std::string finding_id(const Setup& s, const std::string& claim, const std::string& signature) {
-    const std::string in = s.spec->name + "|" + s.deployment.variant + "|" + claim + "|" + signature;
-    const auto h = crypto::sha256(BytesView(reinterpret_cast<const std::uint8_t*>(in.data()), in.size()));
+    const std::string in =
+        s.spec->name + "|" + s.deployment.variant + "|" + claim + "|" + signature;
+    const auto h =
+        crypto::sha256(BytesView(reinterpret_cast<const std::uint8_t*>(in.data()), in.size()));
     return "F-" + to_hex(BytesView(h.data(), 5));
 }
 

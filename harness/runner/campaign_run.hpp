@@ -32,10 +32,10 @@ struct CampaignProgress {
 
 struct CampaignRunOptions {
     attacks::Campaign campaign;
-    std::string out_dir;     // report.json, report.sarif, report.md, events.jsonl, traffic.pcap,
-                             // findings/<id>/{trace.json,trace.pcap}
-    std::string self_exe;    // the mtcfuzz binary, to spawn role processes
-    std::string addr_prefix; // "127.A.B"; random when empty
+    std::string out_dir;      // report.json, report.sarif, report.md, events.jsonl, traffic.pcap,
+                              // findings/<id>/{trace.json,trace.pcap}
+    std::string self_exe;     // the mtcfuzz binary, to spawn role processes
+    std::string addr_prefix;  // "127.A.B"; random when empty
     bool keep_workdir = false;
     std::function<void(const CampaignProgress&)> progress;  // called at most ~10 times a second
 };
@@ -53,7 +53,7 @@ struct ReplayOptions {
 
 struct ReplayOutcome {
     std::string claim;
-    bool reproduced = false;  // the claim is violated again
+    bool reproduced = false;             // the claim is violated again
     std::vector<std::string> summaries;  // of the violations seen
 };
 

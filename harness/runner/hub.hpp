@@ -53,8 +53,8 @@ public:
     // The attacker's hand on the wire (campaigns): called for every datagram before it is
     // relayed; returning false means the hook took it (dropped, held, or to be re-sent through
     // inject_udp) and the hub passes nothing on.
-    using UdpHook = std::function<bool(std::size_t from_route, std::size_t to_route,
-                                       const Bytes& datagram)>;
+    using UdpHook =
+        std::function<bool(std::size_t from_route, std::size_t to_route, const Bytes& datagram)>;
     void set_udp_hook(UdpHook hook) { hook_ = std::move(hook); }
     // Sends a datagram to route `to` from route `from`'s front address, so it appears to come
     // from that instance and the answer comes back through the hub; recorded in the pcap with

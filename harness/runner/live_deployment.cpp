@@ -16,8 +16,8 @@ constexpr std::uint16_t kRolePort = 4242;
 }  // namespace
 
 Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& loop,
-                                                               const LiveDeploymentOptions& o,
-                                                               pcap::PcapWriter* writer) {
+                                                              const LiveDeploymentOptions& o,
+                                                              pcap::PcapWriter* writer) {
     std::unique_ptr<LiveDeployment> d(new LiveDeployment(loop));
     d->o_ = o;
     ProvisionRequest preq{o.spec, o.deployment, o.workdir + "/keys", true, o.seed};
@@ -64,8 +64,8 @@ Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& lo
 
     for (auto& i : d->inst_) {
         if (!i.process) continue;
-        i.argv = {o.self_exe, "role",  o.spec->name, i.role,     "--bind", i.real.to_string(),
-                  "--keys",   i.keys_file, "--control", i.control};
+        i.argv = {o.self_exe,         "role",   o.spec->name, i.role,      "--bind",
+                  i.real.to_string(), "--keys", i.keys_file,  "--control", i.control};
         const InstancePlan* plan = d->prov_.deployment.find(i.name);
         for (const auto& [logical, target] : plan->peers) {
             i.argv.push_back("--peer");

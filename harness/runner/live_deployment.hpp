@@ -47,7 +47,7 @@ struct LiveInstance {
 struct LiveDeploymentOptions {
     const ProtocolSpec* spec = nullptr;
     DeploymentOptions deployment;
-    std::set<std::string> insiders;                        // instances without a process
+    std::set<std::string> insiders;                       // instances without a process
     std::map<std::string, std::set<std::string>> weaken;  // role -> checks
     std::optional<std::uint64_t> seed;
     std::string self_exe;

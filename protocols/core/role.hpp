@@ -7,8 +7,8 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocols/core/bytes.hpp"

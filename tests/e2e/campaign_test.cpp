@@ -20,17 +20,17 @@ struct Campaign {
 
 // Writes a campaign file and runs it.
 Campaign run(const std::string& tag, const std::string& variant, const std::string& attacks,
-             const std::string& weaken = "", const std::string& extra_args = "") {
+             const std::string& weaken = "", const std::string& honest = "sessions = 2") {
     Campaign c;
     c.dir = temp_dir(tag);
     const std::string file = c.dir + "/c.toml";
     std::ofstream(file) << "[campaign]\nname = \"" << tag << "\"\nprotocol = \"prose\"\nseed = 7\n"
                         << "[deployment]\nvariant = \"" << variant << "\"\n"
                         << "instances = { MTCd = 2, UE = 3, MTCs = 1 }\ninsiders = [\"UE#2\"]\n"
-                        << (weaken.empty() ? "" : "weaken = " + weaken + "\n")
-                        << "[honest]\nsessions = 2\n[budget]\nseconds = 120\nsessions = 400\n"
+                        << (weaken.empty() ? "" : "weaken = " + weaken + "\n") << "[honest]\n"
+                        << honest << "\n[budget]\nseconds = 120\nsessions = 400\n"
                         << attacks;
-    c.cmd = mtcfuzz("campaign run " + file + " -o " + c.dir + "/out --quiet " + extra_args);
+    c.cmd = mtcfuzz("campaign run " + file + " -o " + c.dir + "/out --quiet");
     c.report = json::parse(slurp(c.dir + "/out/report.json"), nullptr, false);
     return c;
 }
@@ -145,6 +145,24 @@ INSTANTIATE_TEST_SUITE_P(
         WeakCase{"mitm", "[[attack]]\nstrategy = \"mitm\"\nonly = [\"substitute\"]\n",
                  "{ MTCd = [\"MTCsMIC\"] }", "agreement:MTCs->MTCd", "mitm"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Campaign, MessagesLoadedFromACaptureAreReplayed) {
+    // A first campaign's capture, loaded by a second one with the same seed (same keys) and
+    // no honest runs of its own: the captured M1 replayed to the UE is accepted by the
+    // as-specified MTCs for a run its MTCd never began.
+    auto first =
+        run("capture", "as-specified", "[[attack]]\nstrategy = \"relay\"\nonly = [\"reflect\"]\n");
+    ASSERT_TRUE(first.report.is_object()) << diag(first);
+    auto second = run("from-pcap", "as-specified",
+                      "[[attack]]\nstrategy = \"replay\"\nonly = [\"captured\"]\n", "",
+                      "sessions = 0\npcap = \"" + first.dir + "/out/traffic.pcap\"");
+    ASSERT_TRUE(second.report.is_object()) << diag(second);
+    EXPECT_EQ(second.cmd.code, 1) << diag(second);
+    bool captured = false;
+    for (const auto& f : second.report["findings"])
+        captured = captured || f["attack"].get<std::string>().rfind("replay/captured/M1", 0) == 0;
+    EXPECT_TRUE(captured) << second.report["findings"].dump(1);
+}
 
 TEST(Campaign, SameSeedSameFindings) {
     const char* attacks = "[[attack]]\nstrategy = \"replay\"\n";
