@@ -22,7 +22,7 @@ struct ClaimVerdict {
     std::string id, statement, paper_claim;
     Verdict verdict = Verdict::not_tested;
     bool hardened_promises = true;
-    std::vector<std::string> attacks_tried;  // "replay (12 sessions)", ...
+    std::vector<std::string> attacks_tried;  // "replay (12)": strategy and attack sessions
     std::vector<std::string> finding_ids;
     std::string note;  // e.g. why not tested
 };

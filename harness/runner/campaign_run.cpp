@@ -429,7 +429,7 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     // Verdicts.
     std::vector<std::string> tried;
     for (const auto& [strategy, n] : r.attacks_run)
-        tried.push_back(strategy + " (" + std::to_string(n) + " sessions)");
+        tried.push_back(strategy + " (" + std::to_string(n) + ")");
     for (const auto& id : c.claims) {
         const ClaimSpec* cs = nullptr;
         for (const auto& x : c.spec->claims) {
