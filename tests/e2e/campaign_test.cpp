@@ -164,6 +164,27 @@ TEST(Campaign, MessagesLoadedFromACaptureAreReplayed) {
     EXPECT_TRUE(captured) << second.report["findings"].dump(1);
 }
 
+TEST(Campaign, AKilledRoleIsALivenessFindingAndIsRestarted) {
+    // The MTCs is killed from outside while the campaign's honest runs go on: the supervisor
+    // records it, restarts it, and the attacks still run against the new process.
+    const std::string dir = temp_dir("liveness");
+    const std::string file = dir + "/c.toml";
+    std::ofstream(file) << "[campaign]\nname = \"liveness\"\nprotocol = \"prose\"\n"
+                        << "[deployment]\ninstances = { MTCd = 2, UE = 3, MTCs = 1 }\n"
+                        << "[honest]\nsessions = 1500\n[budget]\nseconds = 120\nsessions = 5\n"
+                        << "[[attack]]\nstrategy = \"replay\"\n";
+    // MTCs#0 is instance 6 of 6: it listens on 127.77.41.6.
+    const Cmd c = sh("(sleep 1.5; pkill -KILL -f '[r]ole prose MTCs --bind 127.77.41.6:4242') & " +
+                     std::string(MTCFUZZ_BIN) + " campaign run " + file + " -o " + dir +
+                     "/out --quiet --addr-prefix 127.77.41; rc=$?; wait; exit $rc");
+    const json r = json::parse(slurp(dir + "/out/report.json"), nullptr, false);
+    ASSERT_TRUE(r.is_object()) << c.err << c.out;
+    EXPECT_EQ(c.code, 1) << c.err;
+    EXPECT_EQ(verdict(r, "liveness:roles"), "violated") << r["notes"].dump(1);
+    EXPECT_NE(r["notes"].dump().find("restarted MTCs#0"), std::string::npos) << r["notes"].dump(1);
+    EXPECT_GT(r["sessions"]["attack"].get<int>(), 0);
+}
+
 TEST(Campaign, SameSeedSameFindings) {
     const char* attacks = "[[attack]]\nstrategy = \"replay\"\n";
     auto a = run("seed-a", "as-specified", attacks);
