@@ -2,6 +2,11 @@
 
 #include <cstdlib>
 
+#include "protocols/core/crypto/aead.hpp"
+#include "protocols/core/crypto/dl_group.hpp"
+#include "protocols/core/crypto/hash.hpp"
+#include "protocols/core/crypto/kdf.hpp"
+
 namespace mtc::attacks {
 namespace {
 
@@ -45,9 +50,131 @@ Result<const FieldSpec*> field_of(const Schema& schema, const Message& m, const 
     return fs;
 }
 
+Result<Bytes> eval_value(const json& v, const TermContext& ctx);
+
+// A list of values, concatenated ("data": [V, V, ...]); a single value is a list of one.
+Result<Bytes> eval_concat(const json& v, const TermContext& ctx) {
+    if (!v.is_array()) return eval_value(v, ctx);
+    Bytes out;
+    for (const auto& x : v) {
+        auto b = eval_value(x, ctx);
+        if (!b) return b.error();
+        out.insert(out.end(), b->begin(), b->end());
+    }
+    return out;
+}
+
+Result<Bytes> member(const json& obj, const char* key, const TermContext& ctx) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return make_error(std::string("term: missing \"") + key + "\"");
+    return eval_concat(*it, ctx);
+}
+
+// The attacker's own Diffie-Hellman exponent, named by a label (deterministic, so a trace
+// replays with the same share).
+Result<std::pair<crypto::DlGroup, crypto::BigNum>> own_exponent(const json& spec) {
+    const auto group_id = crypto::group_from_name(spec.value("group", std::string()));
+    if (!group_id) return make_error("term: dh needs \"group\": dh_2048_256 or dh_1024_160");
+    auto group = crypto::DlGroup::named(*group_id);
+    if (!group) return group.error();
+    auto rng = make_rng(0, "attacker-dh/" + spec.value("exp", std::string("x")));
+    crypto::BigNum x = group->random_scalar(*rng);
+    return std::make_pair(std::move(group).value(), std::move(x));
+}
+
+// Attacker functions (DESIGN: hash, MIC and KDF with a known key, DH with its own exponents,
+// encryption and decryption with a known key).
+Result<Bytes> eval_function(const std::string& name, const json& arg, const TermContext& ctx) {
+    if (name == "concat") return eval_concat(arg, ctx);
+    if (name == "hash") {
+        auto data = eval_concat(arg, ctx);
+        if (!data) return data.error();
+        const auto d = crypto::sha256(view(*data));
+        return Bytes(d.begin(), d.end());
+    }
+    if (name == "secret" || name == "key") {
+        if (!arg.is_string()) return make_error("term: " + name + " takes a name");
+        const std::string n = arg.get<std::string>();
+        if (name == "secret") {
+            const SecretBytes* s = ctx.knowledge->secret(n);
+            if (s == nullptr) return make_error("term: the attacker does not know secret " + n);
+            return Bytes(s->begin(), s->end());
+        }
+        const auto& keys = ctx.knowledge->keys();
+        for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
+            if (it->name == n) return Bytes(it->value.begin(), it->value.end());
+        }
+        return make_error("term: the attacker knows no key named " + n);
+    }
+    if (!arg.is_object()) return make_error("term: " + name + " takes an object");
+    if (name == "hmac" || name == "cmac") {
+        auto key = member(arg, "key", ctx);
+        auto data = member(arg, "data", ctx);
+        if (!key) return key.error();
+        if (!data) return data.error();
+        if (name == "hmac") {
+            const auto d = crypto::hmac_sha256(view(*key), view(*data));
+            return Bytes(d.begin(), d.end());
+        }
+        auto d = crypto::aes_cmac(view(*key), view(*data));
+        if (!d) return d.error();
+        return Bytes(d->begin(), d->end());
+    }
+    if (name == "kdf") {
+        auto key = member(arg, "key", ctx);
+        auto context = member(arg, "context", ctx);
+        if (!key) return key.error();
+        if (!context) return context.error();
+        const std::string label = arg.value("label", std::string());
+        const auto prf = arg.value("prf", std::string("hmac")) == "cmac"
+                             ? crypto::KbkdfPrf::cmac_aes
+                             : crypto::KbkdfPrf::hmac_sha256;
+        const std::size_t len = arg.value("len", std::size_t{32});
+        if (len == 0 || len > 1024) return make_error("term: kdf len is 1..1024");
+        auto k = crypto::kbkdf_counter(
+            prf, view(*key),
+            BytesView(reinterpret_cast<const std::uint8_t*>(label.data()), label.size()),
+            view(*context), len);
+        if (!k) return k.error();
+        return Bytes(k->begin(), k->end());
+    }
+    if (name == "dh_share" || name == "dh_key") {
+        auto gx = own_exponent(arg);
+        if (!gx) return gx.error();
+        const crypto::DlGroup& group = gx->first;
+        const crypto::BigNum& x = gx->second;
+        if (name == "dh_share") return group.exp_g(x).to_bytes_padded(group.element_bytes());
+        auto peer = member(arg, "peer", ctx);
+        if (!peer) return peer.error();
+        const auto b = crypto::BigNum::from_bytes(view(*peer));
+        return group.exp(b, x).to_bytes_padded(group.element_bytes());
+    }
+    if (name == "seal" || name == "open") {
+        const auto alg = crypto::aead_from_id(static_cast<std::uint8_t>(arg.value("alg", 1)));
+        if (!alg) return make_error("term: aead alg is 1..4");
+        auto key = member(arg, "key", ctx);
+        auto nonce = member(arg, "nonce", ctx);
+        auto data = member(arg, "data", ctx);
+        Result<Bytes> aad = arg.contains("aad") ? member(arg, "aad", ctx) : Result<Bytes>(Bytes{});
+        for (const auto* r : {&key, &nonce, &data, &aad}) {
+            if (!*r) return r->error();
+        }
+        if (name == "seal")
+            return crypto::aead_seal(*alg, view(*key), view(*nonce), view(*aad), view(*data));
+        auto plain = crypto::aead_open(*alg, view(*key), view(*nonce), view(*aad), view(*data));
+        if (!plain) return plain.error();
+        return Bytes(plain->begin(), plain->end());
+    }
+    return make_error("term: unknown function '" + name + "'");
+}
+
 Result<Bytes> eval_value(const json& v, const TermContext& ctx) {
     if (!v.is_object() || v.size() != 1)
-        return make_error("term: a value is {hex|fresh|field: ...}");
+        return make_error("term: a value is {hex|fresh|field|FUNCTION: ...}");
+    for (const char* fn : {"concat", "hash", "secret", "key", "hmac", "cmac", "kdf", "dh_share",
+                           "dh_key", "seal", "open"}) {
+        if (auto it = v.find(fn); it != v.end()) return eval_function(fn, *it, ctx);
+    }
     if (auto h = v.find("hex"); h != v.end()) {
         if (!h->is_string()) return make_error("term: hex must be a string");
         auto b = from_hex(h->get<std::string>());

@@ -12,6 +12,15 @@
 //     {"op":"mac","field":F}                      recompute F with its MacRecipe and the known key
 //   VALUE = {"hex":"..."} | {"fresh":N} (N random attacker bytes) | {"field":"r1.M1.MTCdNonce"}
 //         | {"field":"$in.MTCdNonce"}
+//         attacker functions (DATA = a VALUE or a list of VALUEs, concatenated):
+//         | {"concat":[V...]} | {"hash":DATA} (SHA-256)
+//         | {"secret":"PSKey:mtcd-0"} (a compromised long-term secret) | {"key":"DMKey"} (learned)
+//         | {"hmac":{"key":DATA,"data":DATA}} | {"cmac":{"key":DATA,"data":DATA}}
+//         | {"kdf":{"prf":"hmac"|"cmac","key":DATA,"label":"text","context":DATA,"len":N}}
+//         | {"dh_share":{"group":"dh_2048_256","exp":"a"}}   g^x, x the attacker's exponent "a"
+//         | {"dh_key":{"group":...,"exp":"a","peer":DATA}}   peer^x
+//         | {"seal"|"open":{"alg":1..4,"key":DATA,"nonce":DATA,"aad":DATA,"data":DATA}} (AEAD)
+//   Signing with a compromised key arrives with the first protocol that signs (E2SEC).
 // Field-level ops on a message may produce frames that do not encode under the schema (that is
 // the point of truncate/extend); the result is then sent as encode_unchecked bytes.
 #pragma once
