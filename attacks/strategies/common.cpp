@@ -111,6 +111,23 @@ std::string attacker_hex(const std::string& label, std::size_t len) {
     return to_hex(out);
 }
 
+std::vector<InsiderRoute> insider_routes(const PlanContext& ctx, std::uint8_t type) {
+    std::vector<InsiderRoute> out;
+    for (const ForwardRecipe& f : ctx.spec->recipes.forwards) {
+        if (f.in_type != type) continue;
+        const std::string insider = insider_of_role(ctx, f.relay_role);
+        const MessageFlow* next = ctx.spec->recipes.flow(f.out_type);
+        const MessageSpec* out_spec = ctx.spec->schema->message(f.out_type);
+        if (insider.empty() || next == nullptr || out_spec == nullptr) continue;
+        auto ops = nlohmann::json::array({{{"op", "retype"}, {"to", out_spec->name}}});
+        for (const auto& field : f.strip) ops.push_back(op("strip", field));
+        for (const auto& target : instances_of(*ctx.deployment, next->to_role)) {
+            if (!is_insider(ctx, target)) out.push_back({insider, target, out_spec, ops});
+        }
+    }
+    return out;
+}
+
 nlohmann::json mac_ops(const PlanContext& ctx, const Sighting& s) {
     nlohmann::json ops = nlohmann::json::array();
     for (const MacRecipe& r : ctx.spec->recipes.macs) {

@@ -39,6 +39,15 @@ Term msg(const std::string& ref, nlohmann::json ops = nlohmann::json::array());
 nlohmann::json op(std::string name, const std::string& field = "");
 // A value of the attacker's own, deterministic in `label` (so a plan is reproducible).
 std::string attacker_hex(const std::string& label, std::size_t len);
+// Where an insider can take a message of `type`: the relay role's forward recipe turns it into
+// `out` (ops: retype and strip), which the insider delivers over its own link to `target`.
+struct InsiderRoute {
+    std::string insider, target;
+    const MessageSpec* out = nullptr;
+    nlohmann::json ops;
+};
+std::vector<InsiderRoute> insider_routes(const PlanContext& ctx, std::uint8_t type);
+
 // Ops recomputing every MIC of `s`'s message type whose key the attacker knows.
 nlohmann::json mac_ops(const PlanContext& ctx, const Sighting& s);
 

@@ -44,24 +44,14 @@ public:
                      honest_step("r2", at, {rule(T, RuleAction::replace, spliced)})});
             }
             if (!s.clear || !wanted(p, "insider-forward")) continue;
-            for (const ForwardRecipe& f : ctx.spec->recipes.forwards) {
-                if (f.in_type != s.flow->type) continue;
-                const std::string insider = insider_of_role(ctx, f.relay_role);
-                const MessageFlow* next = ctx.spec->recipes.flow(f.out_type);
-                const MessageSpec* out_spec = ctx.spec->schema->message(f.out_type);
-                if (insider.empty() || next == nullptr || out_spec == nullptr) continue;
-                auto ops = nlohmann::json::array({{{"op", "retype"}, {"to", out_spec->name}}});
-                for (const auto& field : f.strip) ops.push_back(op("strip", field));
-                for (const auto& target : instances_of(*ctx.deployment, next->to_role)) {
-                    if (is_insider(ctx, target)) continue;
-                    Rule r = rule(T, RuleAction::divert, msg("$in", ops));
-                    r.via = "insider:" + insider;
-                    r.to = target;
-                    add("insider-forward/" + T + "->" + out_spec->name + "@" + target,
-                        "a live " + T + " diverted to insider " + insider +
-                            ", which forwards it as " + out_spec->name + " to " + target,
-                        {honest_step("r1", at, {r})});
-                }
+            for (const auto& route : insider_routes(ctx, s.flow->type)) {
+                Rule r = rule(T, RuleAction::divert, msg("$in", route.ops));
+                r.via = "insider:" + route.insider;
+                r.to = route.target;
+                add("insider-forward/" + T + "->" + route.out->name + "@" + route.target,
+                    "a live " + T + " diverted to insider " + route.insider +
+                        ", which forwards it as " + route.out->name + " to " + route.target,
+                    {honest_step("r1", at, {r})});
             }
         }
         return out;

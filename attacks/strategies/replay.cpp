@@ -57,22 +57,11 @@ public:
             if (!wanted(p, "insider")) continue;
             // A message the relay role would pass on: an insider of that role can replay it
             // over its own authenticated link to every instance of the next role.
-            for (const ForwardRecipe& f : ctx.spec->recipes.forwards) {
-                if (f.in_type != s.flow->type) continue;
-                const std::string insider = insider_of_role(ctx, f.relay_role);
-                const MessageFlow* next = ctx.spec->recipes.flow(f.out_type);
-                const MessageSpec* out_spec = ctx.spec->schema->message(f.out_type);
-                if (insider.empty() || next == nullptr || out_spec == nullptr) continue;
-                nlohmann::json ops =
-                    nlohmann::json::array({{{"op", "retype"}, {"to", out_spec->name}}});
-                for (const auto& field : f.strip) ops.push_back(op("strip", field));
-                for (const auto& target : instances_of(*ctx.deployment, next->to_role)) {
-                    if (is_insider(ctx, target)) continue;
-                    add("insider", target,
-                        "insider " + insider + " replays a captured " + T + " as " +
-                            out_spec->name + " to " + target + " over its own link",
-                        send_step(target, "insider:" + insider, "", msg(ref, ops)));
-                }
+            for (const auto& r : insider_routes(ctx, s.flow->type)) {
+                add("insider", r.target,
+                    "insider " + r.insider + " replays a captured " + T + " as " + r.out->name +
+                        " to " + r.target + " over its own link",
+                    send_step(r.target, "insider:" + r.insider, "", msg(ref, r.ops)));
             }
         }
         if (wanted(p, "captured")) plan_captured(ctx, out);
