@@ -412,7 +412,7 @@ TEST(CampaignErrors, Attacks) {
                  {"unknown strategy 'fuzz' (strategies: replay, modify, relay, mitm, guess)"});
     expect_error(with("only = [\"same-earlier\"]\n"), "\"same-earlier\"",
                  {"strategy replay has no option 'same-earlier'",
-                  "(options: fresh-session, same-later, other-instance, insider)"});
+                  "(options: fresh-session, same-later, other-instance, insider, captured)"});
     expect_error(with("only = [\"insider\", \"insider\"]\n"), "\"insider\"]",
                  {"duplicate entry 'insider' in attack.only"});
     expect_error(with("only = []\n"), "[]", {"attack.only must not be an empty array"});
