@@ -109,6 +109,7 @@ public:
         lo.self_exe = self_exe_;
         lo.workdir = workdir_;
         lo.addr_prefix = addr_prefix_;
+        lo.retransmit_ms = 0;
         auto d = LiveDeployment::start(loop_, lo, writer_.get());
         if (!d) return d.error();
         dep_ = std::move(d).value();
@@ -127,11 +128,12 @@ public:
         checker_ = std::make_unique<attacks::ClaimChecker>(*s_.spec, plan, judged, *fingerprinter_);
         rng_ = make_rng(s_.seed, "attacker");
         engine_ = std::make_unique<AttackEngine>(loop_, *dep_, knowledge_, *rng_);
-        dep_->on_event([this, events_out](LiveInstance& i, const Event& e) {
-            if (events_out != nullptr) *events_out << to_json_line(e) << '\n';
-            checker_->add(e);
-            engine_->note_event(i, e);
-        });
+        dep_->on_event(
+            [this, events_out](LiveInstance& i, const Event& e, const std::string& line) {
+                if (events_out != nullptr) *events_out << line << '\n';
+                checker_->add(e);
+                engine_->note_event(i, e);
+            });
         dep_->on_exit([this](LiveInstance& i, const std::string& why) {
             checker_->add_liveness_failure(i.name, i.name + " " + why);
             engine_->forget_in_flight();

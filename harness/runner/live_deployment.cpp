@@ -57,10 +57,14 @@ Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& lo
     for (const auto& name : o.insiders) {
         if (d->find(name) == nullptr) return make_error("insider " + name + " is not an instance");
     }
-    std::vector<HubRoute> routes;
-    for (const auto& i : d->inst_) routes.push_back({i.name, i.real, i.front, i.tcp});
-    d->hub_ = std::make_unique<Hub>(loop, routes, writer);
-    if (auto s = d->hub_->start(); !s) return s.error();
+    if (o.direct && (writer != nullptr || !o.insiders.empty()))
+        return make_error("a capture and insiders need the hub; they cannot be direct");
+    if (!o.direct) {
+        std::vector<HubRoute> routes;
+        for (const auto& i : d->inst_) routes.push_back({i.name, i.real, i.front, i.tcp});
+        d->hub_ = std::make_unique<Hub>(loop, routes, writer);
+        if (auto s = d->hub_->start(); !s) return s.error();
+    }
 
     for (auto& i : d->inst_) {
         if (!i.process) continue;
@@ -69,14 +73,17 @@ Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& lo
         const InstancePlan* plan = d->prov_.deployment.find(i.name);
         for (const auto& [logical, target] : plan->peers) {
             i.argv.push_back("--peer");
-            i.argv.push_back(logical + "=" + d->find(target)->front.to_string());
+            const LiveInstance* t = d->find(target);
+            i.argv.push_back(logical + "=" + (o.direct ? t->real : t->front).to_string());
         }
         if (o.seed) {
             i.argv.push_back("--seed");
             i.argv.push_back(std::to_string(*o.seed));
         }
-        i.argv.push_back("--retransmit-ms");
-        i.argv.push_back(std::to_string(o.retransmit_ms));
+        if (o.retransmit_ms) {
+            i.argv.push_back("--retransmit-ms");
+            i.argv.push_back(std::to_string(*o.retransmit_ms));
+        }
         if (auto w = o.weaken.find(i.role); w != o.weaken.end()) {
             for (const auto& check : w->second) {
                 i.argv.push_back("--weaken");
@@ -149,7 +156,7 @@ void LiveDeployment::on_line(LiveInstance& i, const std::string& line) {
     }
     if (j.contains("reply") || !j.contains("kind")) return;
     auto e = event_from_json(line);
-    if (e && on_event_) on_event_(i, *e);
+    if (e && on_event_) on_event_(i, *e, line);
 }
 
 void LiveDeployment::start_run(LiveInstance& i) {

@@ -1,6 +1,6 @@
-// A deployment of live role processes behind the hub, for the attacker engine: provisioned
-// into a work directory, one `mtcfuzz role` process per honest instance on its own 127.A.B.x
-// address, every peer address pointing at the hub's front for that peer, control clients
+// A deployment of live role processes behind the hub (`mtcfuzz run`, the attacker engine):
+// provisioned into a work directory, one `mtcfuzz role` process per honest instance on its own
+// 127.A.B.x address, every peer address pointing at the hub's front for that peer, control clients
 // connected. Insider instances are provisioned (the attacker holds their keys and
 // certificates) but get no process. A process that ends is reported and can be restarted.
 #pragma once
@@ -53,12 +53,16 @@ struct LiveDeploymentOptions {
     std::string self_exe;
     std::string workdir;      // must exist; keys go to workdir/keys
     std::string addr_prefix;  // "127.A.B", random when empty
-    int retransmit_ms = 0;    // 0: the engine plays the network, roles never retransmit
+    // Passed as --retransmit-ms when set; campaigns use 0 (the engine plays the network and
+    // roles never retransmit), `mtcfuzz run` keeps the role's default.
+    std::optional<int> retransmit_ms;
+    bool direct = false;  // no hub: peers get each other's real addresses (`mtcfuzz run --direct`)
 };
 
 class LiveDeployment {
 public:
-    using EventHandler = std::function<void(LiveInstance&, const Event&)>;
+    // The event, and the line it came in (written to events files as it is).
+    using EventHandler = std::function<void(LiveInstance&, const Event&, const std::string& line)>;
     using IoHandler = std::function<void(LiveInstance&)>;
     using ExitHandler = std::function<void(LiveInstance&, const std::string& reason)>;
 
@@ -73,7 +77,8 @@ public:
     void on_io(IoHandler h) { on_io_ = std::move(h); }
     void on_exit(ExitHandler h) { on_exit_ = std::move(h); }
 
-    [[nodiscard]] Hub& hub() { return *hub_; }
+    [[nodiscard]] Hub& hub() { return *hub_; }  // not with `direct`
+    [[nodiscard]] bool has_hub() const { return hub_ != nullptr; }
     [[nodiscard]] const Provisioned& provisioned() const { return prov_; }
     [[nodiscard]] std::vector<LiveInstance>& instances() { return inst_; }
     [[nodiscard]] LiveInstance* find(const std::string& name);
