@@ -1,6 +1,7 @@
 #include "attacks/term.hpp"
 
 #include <cstdlib>
+#include <set>
 
 #include "protocols/core/crypto/aead.hpp"
 #include "protocols/core/crypto/dl_group.hpp"
@@ -51,6 +52,16 @@ Result<const FieldSpec*> field_of(const Schema& schema, const Message& m, const 
 }
 
 Result<Bytes> eval_value(const json& v, const TermContext& ctx);
+
+// A non-negative integer member, or `fallback` when absent; anything else is an error (terms
+// come from files a person may have edited).
+Result<std::size_t> size_arg(const json& obj, const char* key, std::size_t fallback) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return fallback;
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 0)
+        return make_error(std::string("term: \"") + key + "\" must be a non-negative integer");
+    return it->get<std::size_t>();
+}
 
 // A list of values, concatenated ("data": [V, V, ...]); a single value is a list of one.
 Result<Bytes> eval_concat(const json& v, const TermContext& ctx) {
@@ -129,12 +140,13 @@ Result<Bytes> eval_function(const std::string& name, const json& arg, const Term
         const auto prf = arg.value("prf", std::string("hmac")) == "cmac"
                              ? crypto::KbkdfPrf::cmac_aes
                              : crypto::KbkdfPrf::hmac_sha256;
-        const std::size_t len = arg.value("len", std::size_t{32});
-        if (len == 0 || len > 1024) return make_error("term: kdf len is 1..1024");
+        auto len = size_arg(arg, "len", 32);
+        if (!len) return len.error();
+        if (*len == 0 || *len > 1024) return make_error("term: kdf len is 1..1024");
         auto k = crypto::kbkdf_counter(
             prf, view(*key),
             BytesView(reinterpret_cast<const std::uint8_t*>(label.data()), label.size()),
-            view(*context), len);
+            view(*context), *len);
         if (!k) return k.error();
         return Bytes(k->begin(), k->end());
     }
@@ -182,7 +194,7 @@ Result<Bytes> eval_value(const json& v, const TermContext& ctx) {
         return *b;
     }
     if (auto n = v.find("fresh"); n != v.end()) {
-        if (!n->is_number_unsigned() || n->get<std::size_t>() > 4096)
+        if (!n->is_number_integer() || n->get<std::int64_t>() < 0 || n->get<std::int64_t>() > 4096)
             return make_error("term: fresh takes a byte count up to 4096");
         if (ctx.rng == nullptr) return make_error("term: no attacker randomness");
         return ctx.rng->bytes(n->get<std::size_t>());
@@ -240,6 +252,9 @@ Status apply(Message& m, const json& op, const TermContext& ctx) {
         m.type = ms->type;
         return Ok{};
     }
+    static const std::set<std::string> kFieldOps = {"strip", "set",      "mac",   "bitflip",
+                                                    "zero",  "truncate", "extend"};
+    if (kFieldOps.count(name) == 0) return make_error("term: unknown op '" + name + "'");
     auto fs = field_of(schema, m, op);
     if (!fs) return fs.error();
     const std::uint8_t tag = (*fs)->tag;
@@ -261,9 +276,9 @@ Status apply(Message& m, const json& op, const TermContext& ctx) {
             const Bytes* who = id == nullptr ? nullptr : m.get(id->tag);
             if (who == nullptr) return make_error("term: mac: " + r.identity_field + " absent");
             const std::string secret = r.secret + ":" + std::string(who->begin(), who->end());
+            const std::string shown = r.secret + ":" + display(view(*who));
             const SecretBytes* key = ctx.knowledge->secret(secret);
-            if (key == nullptr)
-                return make_error("term: mac: the attacker does not know " + secret);
+            if (key == nullptr) return make_error("term: mac: the attacker does not know " + shown);
             auto mac = r.compute(m, view(*key));
             if (!mac) return mac.error();
             m.set(tag, std::move(mac).value());
@@ -276,14 +291,20 @@ Status apply(Message& m, const json& op, const TermContext& ctx) {
     Bytes v = *cur;
     if (name == "bitflip") {
         if (v.empty()) return make_error("term: bitflip on an empty field");
-        const std::size_t bit = op.value("bit", std::size_t{0}) % (v.size() * 8);
+        auto bit_arg = size_arg(op, "bit", 0);
+        if (!bit_arg) return bit_arg.error();
+        const std::size_t bit = *bit_arg % (v.size() * 8);
         v[bit / 8] ^= static_cast<std::uint8_t>(0x80u >> (bit % 8));
     } else if (name == "zero") {
         std::fill(v.begin(), v.end(), 0);
     } else if (name == "truncate") {
-        v.resize(std::min(v.size(), op.value("len", std::size_t{0})));
+        auto len = size_arg(op, "len", 0);
+        if (!len) return len.error();
+        v.resize(std::min(v.size(), *len));
     } else if (name == "extend") {
-        auto extra = from_hex(op.value("bytes", std::string("00")));
+        auto b = op.find("bytes");
+        if (b != op.end() && !b->is_string()) return make_error("term: extend bytes must be hex");
+        auto extra = from_hex(b == op.end() ? std::string("00") : b->get<std::string>());
         if (!extra) return make_error("term: extend bytes must be hex");
         v.insert(v.end(), extra->begin(), extra->end());
     } else {

@@ -4,6 +4,13 @@
 namespace mtc::attacks {
 namespace {
 
+bool selects_mac_key(const PlanContext& ctx, const Sighting& s, const std::string& field) {
+    for (const MacRecipe& r : ctx.spec->recipes.macs) {
+        if (r.type == s.flow->type && r.identity_field == field) return true;
+    }
+    return false;
+}
+
 class ModifyStrategy final : public Strategy {
 public:
     [[nodiscard]] std::string_view name() const override { return "modify"; }
@@ -73,7 +80,10 @@ public:
                     for (auto& m : mac_ops(ctx, s)) ops.push_back(m);
                     mutate("own-nonce/" + at_field, ops);
                 }
-                if (wanted(p, "recompute-mac") && f.kind != FieldKind::mac) {
+                // Not the fields that choose the key or the MIC algorithm: changing those
+                // leaves nothing the attacker can recompute.
+                if (wanted(p, "recompute-mac") && f.kind != FieldKind::mac &&
+                    f.kind != FieldKind::alg_id && !selects_mac_key(ctx, s, f.name)) {
                     auto macs = mac_ops(ctx, s);
                     if (macs.empty()) continue;  // the attacker knows no key for this message
                     auto o = op("bitflip", f.name);
