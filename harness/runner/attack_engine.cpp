@@ -264,7 +264,6 @@ Status AttackEngine::send_insider(const std::string& insider, const std::string&
 }
 
 Status AttackEngine::do_step(const attacks::Step& s) {
-    auto& inst = d_.instances();
     if (s.kind == attacks::StepKind::honest) {
         LiveInstance* ini = d_.find(s.at);
         if (ini == nullptr || !ini->process) return make_error("no honest instance " + s.at);
@@ -302,7 +301,6 @@ Status AttackEngine::do_step(const attacks::Step& s) {
     } else {
         return make_error("send: via must be \"clear\" or \"insider:<instance>\"");
     }
-    (void)inst;
     wait_quiet();
     return Ok{};
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -154,9 +155,13 @@ public:
         return Ok{};
     }
 
-    // Honest runs, round robin over the initiators, labelled h1, h2, ...
-    void honest_phase(const std::function<void(std::size_t)>& progress) {
-        for (std::size_t k = 1; k <= s_.honest_sessions; ++k) {
+    // Honest runs, round robin over the initiators, labelled h1, h2, ...; returns how many ran
+    // (fewer when `over_budget` says stop).
+    std::size_t honest_phase(const std::function<void(std::size_t)>& progress,
+                             const std::function<bool()>& over_budget) {
+        std::size_t k = 1;
+        for (; k <= s_.honest_sessions; ++k) {
+            if (over_budget && over_budget()) break;
             attacks::Trace t;
             t.strategy = "honest";
             t.signature = "honest";
@@ -169,6 +174,7 @@ public:
             restart_ended();
             if (progress) progress(k);
         }
+        return k - 1;
     }
 
     ExecOutcome attack(const attacks::Trace& t, const std::string& prefix) {
@@ -242,6 +248,12 @@ std::string finding_id(const Setup& s, const std::string& claim, const std::stri
     return "F-" + to_hex(BytesView(h.data(), 5));
 }
 
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g s", s);
+    return buf;
+}
+
 std::string short_claim_kind(const std::string& claim) {
     return claim.substr(0, claim.find(':'));
 }
@@ -300,12 +312,18 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     };
 
     const double honest_t0 = elapsed();
-    arena.honest_phase([&](std::size_t k) {
-        prog.honest_done = k;
-        report_progress(false);
-    });
+    r.honest_sessions = arena.honest_phase(
+        [&](std::size_t k) {
+            prog.honest_done = k;
+            report_progress(false);
+        },
+        [&] { return elapsed() > c.budget_s; });
     r.honest_s = elapsed() - honest_t0;
-    r.honest_sessions = c.honest_sessions;
+    if (r.honest_sessions < c.honest_sessions) {
+        r.notes.push_back("time budget (" + seconds(c.budget_s) + ") reached after " +
+                          std::to_string(r.honest_sessions) + " of " +
+                          std::to_string(c.honest_sessions) + " honest runs");
+    }
 
     // Plan every attack of the campaign from what the honest runs showed.
     const auto ctx = arena.plan_context();
@@ -367,8 +385,8 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     const double attack_t0 = elapsed();
     for (std::size_t i = 0; i < plan.size(); ++i) {
         if (elapsed() > c.budget_s) {
-            r.notes.push_back("time budget (" + std::to_string(c.budget_s) + " s): " +
-                              std::to_string(plan.size() - i) + " planned attacks not run");
+            r.notes.push_back("time budget (" + seconds(c.budget_s) +
+                              "): " + std::to_string(plan.size() - i) + " planned attacks not run");
             break;
         }
         const auto& t = plan[i];
@@ -516,7 +534,7 @@ Result<ReplayOutcome> replay_finding(const ReplayOptions& o) {
     }
     Arena arena(s, o.self_exe, o.addr_prefix, *workdir);
     if (auto st = arena.start(pcap_out, events.get()); !st) return st.error();
-    arena.honest_phase(nullptr);
+    arena.honest_phase(nullptr, nullptr);
     std::vector<attacks::Violation> vs = arena.checker().check(arena.knowledge());
     if (trace) {
         arena.attack(*trace, "a1/");
