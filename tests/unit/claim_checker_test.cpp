@@ -19,6 +19,7 @@
 #include "protocols/core/rng.hpp"
 #include "protocols/core/simulation.hpp"
 #include "protocols/prose/schema.hpp"
+#include "tests/unit/prose_capture.hpp"
 
 namespace mtc::test {
 namespace {
@@ -27,60 +28,27 @@ using attacks::ClaimChecker;
 using attacks::Knowledge;
 using attacks::Violation;
 
-const ProtocolSpec& prose_spec() {
-    const ProtocolSpec* p = find_protocol("prose");
-    if (p == nullptr) std::abort();
-    return *p;
-}
-
 std::vector<std::string> all_claims() {
     std::vector<std::string> out;
     for (const ClaimSpec& c : prose_spec().claims) out.push_back(c.id);
     return out;
 }
 
-// Honest sessions on the in-process network (what simulate() runs on), with every frame in
-// flight and the event stream of each session.
-struct World {
-    ManualClock clock{1'735'689'600'000'000};
-    KeyFingerprinter fp{SecretBytes(32, 0x3c)};
-    MemorySink sink;
-    Deployment d;
-    struct Captured {
-        Frame frame;
-        std::string run;
-    };
-    std::vector<Captured> frames;
-    std::vector<std::size_t> ends;  // sink.events[ends[i-1], ends[i]) are session i's
+// Honest sessions on the in-process network, with every frame in flight and the event stream
+// of each session.
+struct World : ProseCapture {
+    using Captured = CapturedFrame;
 
     explicit World(std::size_t sessions, const std::string& variant = "as-specified",
-                   std::map<std::string, int> instances = {}) {
+                   std::map<std::string, int> instances = {})
+        : ProseCapture(11, options(variant, std::move(instances)), numbered(sessions)) {}
+
+    static DeploymentOptions options(const std::string& variant,
+                                     std::map<std::string, int> instances) {
         DeploymentOptions o;
         o.variant = variant;
         o.instances = std::move(instances);
-        SeededRng rng(11, "provision");
-        auto dep = prose_spec().provision(o, rng);
-        EXPECT_TRUE(dep.ok());
-        d = std::move(dep).value();
-        InProcConfig cfg;
-        cfg.seed = 11;
-        cfg.clock = &clock;
-        cfg.manual_clock = &clock;
-        cfg.sink = &sink;
-        cfg.fingerprinter = &fp;
-        InProcNetwork net(prose_spec(), d, cfg);
-        std::string run;
-        net.set_hook([this, &run](Frame f) {
-            frames.push_back(Captured{f, run});
-            return std::vector<Frame>{std::move(f)};
-        });
-        const auto mtcds = net.instances_of("MTCd");
-        for (std::size_t i = 0; i < sessions; ++i) {
-            run = "run-" + std::to_string(i);
-            net.start(mtcds.at(i % mtcds.size()));
-            net.run();
-            ends.push_back(sink.events.size());
-        }
+        return o;
     }
 
     const std::vector<Event>& events() const { return sink.events; }

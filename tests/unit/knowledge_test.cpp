@@ -18,6 +18,7 @@
 #include "protocols/core/registry.hpp"
 #include "protocols/core/rng.hpp"
 #include "protocols/prose/schema.hpp"
+#include "tests/unit/prose_capture.hpp"
 
 namespace mtc::test {
 namespace {
@@ -25,51 +26,17 @@ namespace {
 using attacks::Knowledge;
 using attacks::Observation;
 
-const ProtocolSpec& prose_spec() {
-    const ProtocolSpec* p = find_protocol("prose");
-    if (p == nullptr) std::abort();
-    return *p;
-}
-
-struct Captured {
-    Frame frame;
-    std::string run;
-    std::int64_t ts_us = 0;
-};
+using Captured = CapturedFrame;
 
 // Honest sessions on the in-process network, every frame in flight recorded with its run.
-struct Capture {
-    ManualClock clock{1'735'689'600'000'000};
-    KeyFingerprinter fp{SecretBytes(32, 0x3c)};
-    MemorySink sink;
-    Deployment d;
-    std::vector<Captured> frames;
+struct Capture : ProseCapture {
+    explicit Capture(std::size_t sessions, std::map<std::string, int> instances = {})
+        : ProseCapture(7, options(std::move(instances)), numbered(sessions)) {}
 
-    explicit Capture(std::size_t sessions, std::map<std::string, int> instances = {}) {
+    static DeploymentOptions options(std::map<std::string, int> instances) {
         DeploymentOptions o;
         o.instances = std::move(instances);
-        SeededRng rng(7, "provision");
-        auto dep = prose_spec().provision(o, rng);
-        EXPECT_TRUE(dep.ok());
-        d = std::move(dep).value();
-        InProcConfig cfg;
-        cfg.seed = 7;
-        cfg.clock = &clock;
-        cfg.manual_clock = &clock;
-        cfg.sink = &sink;
-        cfg.fingerprinter = &fp;
-        InProcNetwork net(prose_spec(), d, cfg);
-        std::string run;
-        net.set_hook([this, &run](Frame f) {
-            frames.push_back(Captured{f, run, clock.now_us()});
-            return std::vector<Frame>{std::move(f)};
-        });
-        const auto mtcds = net.instances_of("MTCd");
-        for (std::size_t i = 0; i < sessions; ++i) {
-            run = "run-" + std::to_string(i);
-            net.start(mtcds.at(i % mtcds.size()));
-            net.run();
-        }
+        return o;
     }
 
     void observe_all(Knowledge& k) const {

@@ -31,6 +31,7 @@
 #include "protocols/core/rng.hpp"
 #include "protocols/prose/primitives.hpp"
 #include "protocols/prose/schema.hpp"
+#include "tests/unit/prose_capture.hpp"
 
 namespace mtc::test {
 namespace {
@@ -47,21 +48,11 @@ using attacks::Trace;
 using json = nlohmann::json;
 using ::testing::HasSubstr;
 
-const ProtocolSpec& prose_spec() {
-    const ProtocolSpec* p = find_protocol("prose");
-    if (p == nullptr) std::abort();
-    return *p;
-}
-
 const std::string kInsider = "UE#2";
 
 // Two honest runs at MTCd#0 on the in-process network; the attacker keeps what crosses the
 // clear links (M1 MTCd#0 -> UE#0, M4 UE#0 -> MTCd#0), as the live engine records it.
-struct Planning {
-    ManualClock clock{1'735'689'600'000'000};
-    KeyFingerprinter fp{SecretBytes(32, 0x3c)};
-    MemorySink sink;
-    Deployment d;
+struct Planning : ProseCapture {
     struct Captured {
         Bytes frame;
         std::string from, to, run;
@@ -73,29 +64,16 @@ struct Planning {
     Knowledge eval_k{prose_spec()};
     std::vector<std::string> insiders = {kInsider};
 
-    Planning() {
+    static DeploymentOptions options() {
         DeploymentOptions o;
         o.instances = {{"MTCd", 2}, {"UE", 3}, {"MTCs", 1}};
-        SeededRng rng(5, "provision");
-        auto dep = prose_spec().provision(o, rng);
-        EXPECT_TRUE(dep.ok()) << (dep.ok() ? "" : dep.error().describe());
-        d = std::move(dep).value();
-        InProcConfig cfg;
-        cfg.seed = 5;
-        cfg.clock = &clock;
-        cfg.manual_clock = &clock;
-        cfg.sink = &sink;
-        cfg.fingerprinter = &fp;
-        InProcNetwork net(prose_spec(), d, cfg);
-        std::string run;
-        net.set_hook([this, &run](Frame f) {
-            if (!f.secure) clear.push_back(Captured{f.bytes, f.from, f.to, run});
-            return std::vector<Frame>{std::move(f)};
-        });
-        for (const char* label : {"h1", "h2"}) {
-            run = label;
-            net.start("MTCd#0");
-            net.run();
+        return o;
+    }
+
+    Planning() : ProseCapture(5, options(), {"h1", "h2"}, {"MTCd#0"}) {
+        for (const CapturedFrame& f : frames) {
+            if (!f.frame.secure)
+                clear.push_back(Captured{f.frame.bytes, f.frame.from, f.frame.to, f.run});
         }
         EXPECT_EQ(clear.size(), 4u);  // M1 and M4 of each run
         for (const Captured& c : clear) {
