@@ -30,6 +30,7 @@
 #include "protocols/core/codec.hpp"
 #include "protocols/prose/schema.hpp"
 #include "tests/unit/prose_fixture.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 namespace mtc::pcap {
 namespace {
@@ -41,28 +42,7 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------------------------------
 // Fixtures and builders
 
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> n{0};
-        path_ = fs::temp_directory_path() /
-                ("mtc_pcap_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] std::string file(const std::string& name) const {
-        return (path_ / name).string();
-    }
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using mtc::test::TempDir;
 
 Message prose_m1(std::uint64_t session, const std::string& mtcd = "alice",
                  std::size_t context_len = 0) {
