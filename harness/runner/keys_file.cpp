@@ -36,11 +36,14 @@ std::string to_json(const InstanceKeys& k) {
     for (const auto& [name, value] : k.plan.creds.secrets) j["secrets"][name] = to_hex(view(value));
     j["attrs"] = k.plan.creds.attrs;
     j["key_fp_salt"] = to_hex(view(k.fingerprint_salt));
+    // Protocol options, role settings and the plan's own, flattened as the role will see them
+    // (instantiate_role's order).
     j["settings"] = json::object();
-    for (const auto& [name, value] : k.plan.settings) j["settings"][name] = value;
+    for (const auto& [name, value] : k.options.options) j["settings"][name] = value;
     if (auto it = k.options.settings.find(k.plan.role); it != k.options.settings.end()) {
         for (const auto& [name, value] : it->second) j["settings"][name] = value;
     }
+    for (const auto& [name, value] : k.plan.settings) j["settings"][name] = value;
     j["peers"] = json::object();
     for (const auto& [logical, instance] : k.plan.peers) {
         const auto& info = k.peers.at(instance);

@@ -31,10 +31,12 @@ Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec,
         }
         env.peers[logical] = Peer{peer->creds.identity, address_of(target)};
     }
-    // Role-wide settings from the deployment options, then the plan's own on top.
+    // Protocol options, then role-wide settings from the deployment options, then the plan's
+    // own on top.
+    env.settings = deployment.options.options;
     if (auto it = deployment.options.settings.find(plan.role);
         it != deployment.options.settings.end()) {
-        env.settings = it->second;
+        for (const auto& [k, v] : it->second) env.settings[k] = v;
     }
     for (const auto& [k, v] : plan.settings) env.settings[k] = v;
     env.weakened = plan.weakened;

@@ -18,6 +18,13 @@ const RoleSpec* ProtocolSpec::role(std::string_view name) const {
     return nullptr;
 }
 
+const SettingSpec* ProtocolSpec::option(std::string_view n) const {
+    for (const auto& o : options) {
+        if (o.name == n) return &o;
+    }
+    return nullptr;
+}
+
 static bool has_named(const std::vector<NamedOption>& opts, std::string_view name) {
     return std::any_of(opts.begin(), opts.end(),
                        [&](const NamedOption& o) { return o.name == name; });
@@ -63,6 +70,18 @@ Status ProtocolSpec::validate(const DeploymentOptions& o) const {
     }
     if (!has_mode(o.mode)) {
         return make_error(name + ": unknown mode '" + o.mode + "' (one of: " + names(modes) + ")");
+    }
+    for (const auto& [k, value] : o.options) {
+        const SettingSpec* opt = option(k);
+        if (opt == nullptr) {
+            std::string known;
+            for (const auto& st : options) known += (known.empty() ? "" : ", ") + st.name;
+            return make_error(name + ": no option '" + k + "'" +
+                              (known.empty() ? " (it has none)" : " (options: " + known + ")"));
+        }
+        if (opt->check) {
+            if (auto why = opt->check(value)) return make_error(name + ": " + k + " " + value + ": " + *why);
+        }
     }
     for (const auto& [r, n] : o.instances) {
         if (role(r) == nullptr) return make_error(name + ": no role named '" + r + "'");

@@ -60,6 +60,9 @@ struct DeploymentOptions {
     std::string profile = "default";
     std::string mode = "basic";
     std::map<std::string, int> instances;  // role -> count; missing roles get the spec default
+    // Protocol-wide options (ProtocolSpec::options, e.g. E2SEC's signature and group): one value
+    // for every role of the deployment. Roles read them from Env::settings like role settings.
+    std::map<std::string, std::string> options;
     // role -> setting -> value, applied to every instance of the role (see RoleSpec::settings)
     std::map<std::string, std::map<std::string, std::string>> settings;
 };
@@ -111,10 +114,47 @@ struct MacRecipe {
     std::function<Result<Bytes>(const Message& msg, BytesView key)> compute;
 };
 
+// `field` of message `type` is a Diffie-Hellman share g^x in the deployment's group: `share`
+// computes the attacker's own share from its exponent, so "own value" attacks substitute a
+// real group element (which passes range and subgroup checks) rather than random bytes.
+struct ShareRecipe {
+    std::uint8_t type = 0;
+    std::string field;
+    std::function<Result<Bytes>(const Deployment& deployment, BytesView exponent)> share;
+};
+
+// How a session key `key` (the claim subject, e.g. "SK") follows from one run's messages of
+// `types` (in that order) and one secret exponent (a DH private value the attacker holds or
+// has recovered). `derive` returns every candidate key (e.g. the exponent taken as either
+// side's), or an error when the messages do not fit. Used by the compromise strategy to test
+// forward secrecy: fed every long-term and delegation secret it holds, no candidate may match.
+struct KeyRecipe {
+    std::string key;
+    std::vector<std::uint8_t> types;
+    std::function<Result<std::vector<SecretBytes>>(const std::vector<const Message*>& msgs,
+                                                   BytesView exponent)>
+        derive;
+};
+
+// `field` of message `type` is sealed under a long-term key named like a MacRecipe's
+// ("<secret>:<identity of identity_field's value>"); `open` returns the plaintext secret,
+// learned as "<yields>:<identity>" (e.g. E2SEC's delegation sigma under CK).
+struct SealRecipe {
+    std::uint8_t type = 0;
+    std::string field;
+    std::string secret;
+    std::string identity_field;
+    std::string yields;
+    std::function<Result<SecretBytes>(const Message& msg, BytesView key)> open;
+};
+
 struct AttackRecipes {
     std::vector<MessageFlow> flows;
     std::vector<ForwardRecipe> forwards;
     std::vector<MacRecipe> macs;
+    std::vector<ShareRecipe> shares;
+    std::vector<KeyRecipe> keys;
+    std::vector<SealRecipe> seals;
     [[nodiscard]] const MessageFlow* flow(std::uint8_t type) const;
 };
 
@@ -127,6 +167,10 @@ struct ProtocolSpec {
     std::vector<NamedOption> variants;  // first is the default
     std::vector<NamedOption> profiles;  // first is the default
     std::vector<NamedOption> modes;     // first is the default
+    // Protocol-wide options: each is a `--NAME VALUE` flag on simulate, run, provision and role,
+    // and a key of a campaign file's [deployment] table; the value reaches every role's
+    // Env::settings (so option names must differ from role setting names).
+    std::vector<SettingSpec> options;
     // Links the paper assumes secure (run over mutually authenticated TLS live); pairs of roles.
     std::vector<std::pair<std::string, std::string>> secure_links;
     std::vector<ClaimSpec> claims;
@@ -139,7 +183,8 @@ struct ProtocolSpec {
     [[nodiscard]] bool has_profile(std::string_view p) const;
     [[nodiscard]] bool has_mode(std::string_view m) const;
     [[nodiscard]] bool is_secure_link(std::string_view role_a, std::string_view role_b) const;
-    // Checks variant, profile, mode, role names and settings of `o` against this spec.
+    [[nodiscard]] const SettingSpec* option(std::string_view name) const;
+    // Checks variant, profile, mode, options, role names and settings of `o` against this spec.
     [[nodiscard]] Status validate(const DeploymentOptions& o) const;
     // Checks that every name in `checks` is one of `role_name`'s RoleSpec::checks; the error
     // lists the valid ones. Says nothing about whether this build honours them
