@@ -108,6 +108,10 @@ public:
     // Every key of `t` must be one of `allowed`; `where` is "[honest]", "an [[attack]]"...
     void only_keys(const toml::table& t, const std::string& where,
                    std::initializer_list<std::string_view> allowed) const {
+        only_keys(t, where, std::vector<std::string>(allowed.begin(), allowed.end()));
+    }
+    void only_keys(const toml::table& t, const std::string& where,
+                   const std::vector<std::string>& allowed) const {
         for (const auto& [k, v] : in_file_order(t)) {
             if (std::find(allowed.begin(), allowed.end(), k->str()) != allowed.end()) continue;
             fail(k->source(), "unknown key '" + std::string(k->str()) + "' in " + where +
@@ -360,12 +364,24 @@ void read_deployment(const Reader& rd, const toml::table& root, Campaign& c) {
     const toml::table empty;
     const toml::table* found = rd.table(root.get("deployment"), "[deployment]");
     const toml::table& t = found != nullptr ? *found : empty;
-    rd.only_keys(t, "[deployment]",
-                 {"variant", "profile", "mode", "instances", "insiders", "compromised", "settings",
-                  "weaken"});
+    std::vector<std::string> keys = {"variant",  "profile",     "mode",     "instances",
+                                     "insiders", "compromised", "settings", "weaken"};
+    for (const auto& opt : spec.options) keys.push_back(opt.name);  // e.g. E2SEC's signature
+    rd.only_keys(t, "[deployment]", keys);
     read_named(rd, t, "variant", spec.variants, o.variant);
     read_named(rd, t, "profile", spec.profiles, o.profile);
     read_named(rd, t, "mode", spec.modes, o.mode);
+    for (const auto& opt : spec.options) {
+        const toml::node* n = t.get(opt.name);
+        if (n == nullptr) continue;
+        const std::string v = rd.string(*n, "deployment." + opt.name);
+        if (opt.check) {
+            if (auto why = opt.check(v)) {
+                rd.fail(n->source(), "deployment." + opt.name + " = \"" + v + "\": " + *why);
+            }
+        }
+        o.options[opt.name] = v;
+    }
 
     if (const toml::node* n = t.get("instances")) {
         const toml::table* it = rd.table(n, "deployment.instances");

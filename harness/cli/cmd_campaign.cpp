@@ -10,6 +10,7 @@
 #include "attacks/strategy.hpp"
 #include "harness/cli/campaign_output.hpp"
 #include "harness/cli/cli_util.hpp"
+#include "harness/cli/deployment_options.hpp"
 #include "harness/report/report.hpp"
 #include "harness/runner/campaign_run.hpp"
 
@@ -136,6 +137,8 @@ int cmd_campaign_run(const std::vector<std::string>& args) {
         ("json", po::bool_switch(&json), "print report.json instead of the summary")
         ("quiet,q", po::bool_switch(&quiet), "no progress line");
     // clang-format on
+    std::map<std::string, std::string> option_flags;  // e.g. --signature for E2SEC
+    add_protocol_option_flags(opts, option_flags);
     po::positional_options_description pos;
     pos.add("file", 1);
     int code = kOk;
@@ -173,6 +176,10 @@ int cmd_campaign_run(const std::vector<std::string>& args) {
         }
         campaign.deployment.variant = variant;
     }
+    if (auto bad = apply_protocol_options(*campaign.spec, option_flags, campaign.deployment.options))
+        return usage_error(cmd, *bad);
+    if (auto valid = campaign.spec->validate(campaign.deployment); !valid)
+        return usage_error(cmd, valid.error().describe());
     if (vm->count("seed") != 0) campaign.seed = seed;
     if (vm->count("budget-s") != 0) {
         if (!std::isfinite(budget_s) || budget_s <= 0 || budget_s > 7 * 24 * 3600.0)

@@ -16,7 +16,8 @@ int cmd_list(const std::vector<std::string>& args) {
     auto vm =
         parse("list", "[--json]",
               "Lists every registered protocol with its roles, variants, key profiles, modes,\n"
-              "role settings, the checks each role lets a test build switch off (--weaken),\n"
+              "protocol options (e.g. E2SEC's --signature, --group), role settings, the checks\n"
+              "each role lets a test build switch off (--weaken),\n"
               "and the claims its paper makes (as checkable claim ids).",
               opts, {}, args, code);
     if (!vm) return code;
@@ -27,6 +28,11 @@ int cmd_list(const std::vector<std::string>& args) {
         pj["id"] = p->schema->protocol_id;
         pj["title"] = p->title;
         pj["paper"] = p->paper;
+        pj["options"] = nlohmann::ordered_json::array();
+        for (const auto& o : p->options) {
+            pj["options"].push_back(
+                {{"name", o.name}, {"default", o.default_value}, {"description", o.description}});
+        }
         for (const auto& r : p->roles) {
             for (const auto& st : r.settings) {
                 pj["settings"].push_back({{"role", r.name},
@@ -72,7 +78,14 @@ int cmd_list(const std::vector<std::string>& args) {
         for (const auto& v : pj["modes"]) std::cout << " " << v["name"].get<std::string>();
         std::cout << "\n  messages:";
         for (const auto& m : pj["messages"]) std::cout << " " << m.get<std::string>();
-        std::cout << "\n  settings (--set ROLE.NAME=VALUE):\n";
+        std::cout << "\n  options (--NAME VALUE, or NAME = \"VALUE\" in a campaign's [deployment]):"
+                  << (pj["options"].empty() ? " none" : "") << "\n";
+        for (const auto& o : pj["options"]) {
+            std::cout << "    --" << o["name"].get<std::string>() << " (default '"
+                      << o["default"].get<std::string>()
+                      << "'): " << o["description"].get<std::string>() << "\n";
+        }
+        std::cout << "  settings (--set ROLE.NAME=VALUE):\n";
         for (const auto& st : pj["settings"]) {
             std::cout << "    " << st["role"].get<std::string>() << "."
                       << st["name"].get<std::string>() << " (default '"

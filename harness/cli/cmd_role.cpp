@@ -3,7 +3,9 @@
 #include <iostream>
 
 #include "harness/cli/cli_util.hpp"
+#include "harness/cli/deployment_options.hpp"
 #include "harness/runner/role_process.hpp"
+#include "protocols/core/registry.hpp"
 
 namespace mtc::cli {
 
@@ -32,6 +34,8 @@ int cmd_role(const std::vector<std::string>& args) {
         ("weaken", po::value(&weaken)->composing(), "TEST BUILDS ONLY: switch off the role's named check CHECK (repeatable; 'mtcfuzz list' shows them)")
         ("allow-remote", po::bool_switch(&o.allow_remote), "allow non-loopback bind and peer addresses");
     // clang-format on
+    std::map<std::string, std::string> option_flags;
+    add_protocol_option_flags(opts, option_flags);
     po::positional_options_description pos;
     pos.add("protocol", 1).add("role", 1);
     int code = kOk;
@@ -59,6 +63,10 @@ int cmd_role(const std::vector<std::string>& args) {
         o.peers[p.substr(0, eq)] = p.substr(eq + 1);
     }
     if (!variant.empty()) o.variant = variant;
+    if (const ProtocolSpec* spec = find_protocol(o.protocol)) {
+        if (auto bad = apply_protocol_options(*spec, option_flags, o.options))
+            return usage_error("role", *bad);
+    }  // an unknown protocol is reported by the role process
     if (vm->count("seed") != 0) o.seed = seed;
     if (!events.empty()) o.events_file = events;
     if (!ca.empty()) o.tls_ca = ca;

@@ -23,6 +23,38 @@ const ProtocolSpec* require_protocol(const std::string& cmd, const std::string& 
     return spec;
 }
 
+void add_protocol_option_flags(po::options_description& opts,
+                               std::map<std::string, std::string>& values) {
+    std::map<std::string, std::string> help;  // option name -> description
+    for (const ProtocolSpec* p : registered_protocols()) {
+        for (const SettingSpec& o : p->options) {
+            std::string& h = help[o.name];
+            h += (h.empty() ? "" : "; ") + p->name + ": " + o.description + " (default " +
+                 o.default_value + ")";
+        }
+    }
+    for (const auto& [name, text] : help) {
+        // std::map nodes are stable, so the parser can write straight into values[name].
+        opts.add_options()(name.c_str(), po::value(&values[name]), text.c_str());
+    }
+}
+
+std::optional<std::string> apply_protocol_options(const ProtocolSpec& spec,
+                                                  const std::map<std::string, std::string>& values,
+                                                  std::map<std::string, std::string>& out) {
+    for (const auto& [name, value] : values) {
+        if (value.empty()) continue;  // flag not given
+        if (spec.option(name) == nullptr) {
+            std::string known;
+            for (const auto& o : spec.options) known += (known.empty() ? "" : ", --") + o.name;
+            return "--" + name + " does not apply to " + spec.name +
+                   (known.empty() ? " (it has no protocol options)" : " (its options: --" + known + ")");
+        }
+        out[name] = value;
+    }
+    return std::nullopt;
+}
+
 void DeploymentArgs::add_to(po::options_description& opts) {
     // clang-format off
     opts.add_options()
@@ -34,6 +66,7 @@ void DeploymentArgs::add_to(po::options_description& opts) {
         ("set", po::value(&sets)->composing(),
          "ROLE.NAME=VALUE role setting, e.g. MTCd.mic_alg=2 (repeatable; see 'mtcfuzz list')");
     // clang-format on
+    add_protocol_option_flags(opts, options);
 }
 
 std::optional<std::string> DeploymentArgs::resolve(const ProtocolSpec& spec,
@@ -64,6 +97,7 @@ std::optional<std::string> DeploymentArgs::resolve(const ProtocolSpec& spec,
         }
         o.settings[kv.substr(0, dot)][kv.substr(dot + 1, eq - dot - 1)] = kv.substr(eq + 1);
     }
+    if (auto bad = apply_protocol_options(spec, options, o.options)) return bad;
     if (auto valid = spec.validate(o); !valid) return valid.error().describe();
     return std::nullopt;
 }

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "attacks/checker.hpp"
+#include "attacks/compromise.hpp"
 #include "attacks/guess.hpp"
 #include "attacks/term.hpp"
 #include "harness/net/signals.hpp"
@@ -17,6 +18,7 @@
 #include "harness/pcap/writer.hpp"
 #include "harness/runner/attack_engine.hpp"
 #include "harness/runner/files.hpp"
+#include "protocols/core/clock.hpp"
 #include "protocols/core/crypto/hash.hpp"
 #include "protocols/core/registry.hpp"
 
@@ -55,6 +57,7 @@ json setup_json(const Setup& s) {
     j["mode"] = s.deployment.mode;
     j["instances"] = s.deployment.instances;
     j["settings"] = s.deployment.settings;
+    j["options"] = s.deployment.options;
     j["insiders"] = s.insiders;
     j["compromised"] = s.compromised;
     json w = json::object();
@@ -133,6 +136,7 @@ public:
             [this, events_out](LiveInstance& i, const Event& e, const std::string& line) {
                 if (events_out != nullptr) *events_out << line << '\n';
                 checker_->add(e);
+                if (e.kind == EventKind::commit && e.key_fp) committed_fps_.insert(*e.key_fp);
                 engine_->note_event(i, e);
             });
         dep_->on_exit([this](LiveInstance& i, const std::string& why) {
@@ -168,6 +172,7 @@ public:
             attacks::Step st;
             st.run = "h" + std::to_string(k);
             st.at = initiators_[(k - 1) % initiators_.size()];
+            honest_runs_.push_back(st.run);
             t.steps.push_back(st);
             auto out = engine_->execute(t, "");
             for (auto& p : out.problems) notes_.push_back("honest run " + st.run + ": " + p);
@@ -206,6 +211,18 @@ public:
         return ctx;
     }
 
+    // The compromise strategy (attacks/compromise.hpp): every honest instance gives up its
+    // long-term secrets now, and the attacker tries them on the honest runs it saw.
+    attacks::CompromiseOutcome compromise() {
+        attacks::CompromiseInput in;
+        in.deployment = &dep_->provisioned().deployment;
+        in.fingerprinter = fingerprinter_.get();
+        in.runs = honest_runs_;
+        in.committed_fps = committed_fps_;
+        in.at_us = SystemClock().now_us();
+        return attacks::compromise_all(knowledge_, in);
+    }
+
     std::vector<std::string> finish() {
         engine_.reset();
         auto failures = dep_->shutdown();
@@ -230,6 +247,8 @@ private:
     std::unique_ptr<Rng> rng_;
     std::unique_ptr<AttackEngine> engine_;
     std::vector<std::string> initiators_;
+    std::vector<std::string> honest_runs_;  // labels of the honest phase's runs
+    std::set<std::string> committed_fps_;   // key_fp of every commit event
     std::vector<LiveInstance*> ended_;
     std::vector<std::string> notes_;
 };
@@ -329,8 +348,10 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     const auto ctx = arena.plan_context();
     std::vector<attacks::Trace> plan;
     bool guess_asked = false;
+    bool compromise_asked = false;
     for (const auto& a : c.attacks) {
         if (a.strategy == "guess") guess_asked = true;
+        if (a.strategy == "compromise") compromise_asked = true;
         const attacks::Strategy* st = attacks::find_strategy(a.strategy);
         if (st == nullptr) continue;
         for (auto& t : st->plan(ctx, a)) plan.push_back(std::move(t));
@@ -366,7 +387,10 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
                        {"claim", v.claim},
                        {"campaign", c.name}};
             tj.update(setup_json(setup));
-            if (t != nullptr) tj["attack"] = attacks::to_json(*t);
+            // The compromise step has no live steps: its trace is the honest runs, then the
+            // compromise (replay_finding repeats both).
+            if (t != nullptr && !t->steps.empty()) tj["attack"] = attacks::to_json(*t);
+            if (t != nullptr && t->strategy == "compromise") tj["compromise"] = true;
             f.trace = tj;
             f.dir = "findings/" + id;
             if (ex != nullptr) {
@@ -423,6 +447,29 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
         }
     }
 
+    // Forward secrecy: after every other attack (so that the secrets it gives up help none of
+    // them), compromise every honest instance and try to recover earlier session keys.
+    std::string compromise_note;
+    if (compromise_asked) {
+        if (elapsed() > c.budget_s) {
+            compromise_note = "time budget (" + seconds(c.budget_s) +
+                              ") reached before the compromise step: not run";
+            r.notes.push_back(compromise_note);
+        } else {
+            prog.current = "compromise";
+            report_progress(true);
+            const auto outcome = arena.compromise();
+            compromise_note = outcome.note;
+            ++r.attacks_run["compromise"];
+            attacks::Trace t;
+            t.strategy = "compromise";
+            t.signature = "compromise/all-instances";
+            t.description = "every honest instance compromised after " +
+                            std::to_string(r.honest_sessions) + " honest runs";
+            take(arena.checker().check(arena.knowledge()), &t, nullptr);
+        }
+    }
+
     for (const auto& f : arena.finish()) r.notes.push_back("at shutdown: " + f);
     take(arena.checker().check(arena.knowledge()), nullptr, nullptr);
     for (auto& n : arena.notes()) r.notes.push_back(n);
@@ -470,6 +517,12 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
         } else if (short_claim_kind(id) == "guess-resistance") {
             v.verdict = report::Verdict::not_tested;
             v.note = guess_asked ? guess_note : "the campaign runs no guess attack";
+        } else if (short_claim_kind(id) == "forward-secrecy") {
+            // Judged only after the compromise step: without it nothing was compromised.
+            const bool ran = r.attacks_run.count("compromise") != 0;
+            v.verdict = ran ? report::Verdict::holds : report::Verdict::not_tested;
+            v.note = compromise_asked ? compromise_note : "the campaign runs no compromise attack";
+            if (ran) v.attacks_tried = tried;
         } else if (r.attack_sessions == 0) {
             v.verdict = report::Verdict::not_tested;
             v.note = "no attack session ran";
@@ -503,6 +556,9 @@ Result<ReplayOutcome> replay_finding(const ReplayOptions& o) {
         s.deployment.instances = j.at("instances").get<std::map<std::string, int>>();
         s.deployment.settings =
             j.at("settings").get<std::map<std::string, std::map<std::string, std::string>>>();
+        // Traces written before protocol-wide options existed have none.
+        if (j.contains("options"))
+            s.deployment.options = j.at("options").get<std::map<std::string, std::string>>();
         s.insiders = j.at("insiders").get<std::vector<std::string>>();
         s.compromised = j.at("compromised").get<std::vector<std::string>>();
         for (const auto& [role, checks] : j.at("weaken").items())
@@ -538,6 +594,11 @@ Result<ReplayOutcome> replay_finding(const ReplayOptions& o) {
     std::vector<attacks::Violation> vs = arena.checker().check(arena.knowledge());
     if (trace) {
         arena.attack(*trace, "a1/");
+        auto more = arena.checker().check(arena.knowledge());
+        vs.insert(vs.end(), more.begin(), more.end());
+    }
+    if (j.value("compromise", false)) {
+        arena.compromise();
         auto more = arena.checker().check(arena.knowledge());
         vs.insert(vs.end(), more.begin(), more.end());
     }

@@ -123,6 +123,10 @@ int RoleHost::setup() {
                            keys_.plan.role + ", not " + o_.protocol + " " + o_.role);
     }
     if (o_.variant) keys_.options.variant = *o_.variant;
+    for (const auto& [name, value] : o_.options) {
+        keys_.options.options[name] = value;  // validated below
+        keys_.plan.settings[name] = value;    // the plan's settings are what the role reads
+    }
     if (auto v = spec_->validate(keys_.options); !v) return fail(2, v.error().describe());
     if (!o_.weakened.empty()) {
         if (!weakening_enabled()) {

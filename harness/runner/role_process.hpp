@@ -22,6 +22,8 @@ struct RoleProcessOptions {
     std::map<std::string, std::string> peers;  // logical peer name -> "host:port"
     std::string control;                       // UNIX socket path
     std::optional<std::string> variant;        // overrides the keys file's
+    // Protocol-wide options (ProtocolSpec::options, e.g. --signature) overriding the keys file's.
+    std::map<std::string, std::string> options;
     std::optional<std::uint64_t> seed;
     bool allow_remote = false;
     std::optional<std::string> events_file;  // JSON Lines, besides the control socket
