@@ -2,6 +2,7 @@
 // adding its spec() here (see docs/adding-a-protocol.md).
 #include "protocols/core/registry.hpp"
 
+#include "protocols/e2sec/spec.hpp"
 #include "protocols/prose/spec.hpp"
 
 namespace mtc {
@@ -9,6 +10,7 @@ namespace mtc {
 const std::vector<const ProtocolSpec*>& registered_protocols() {
     static const std::vector<const ProtocolSpec*> all = {
         &prose::spec(),
+        &e2sec::spec(),
     };
     return all;
 }
