@@ -98,6 +98,8 @@ BigNum hash_to_scalar(const DlGroup& G, std::initializer_list<BytesView> parts) 
     Bytes enc;
     for (BytesView p : parts) put_item(enc, p);
     const crypto::Digest d = crypto::sha256(view(enc));
+    // D1's input holds g^ab: the buffer is wiped, not just freed.
+    secure_wipe(enc.data(), enc.size());
     return G.mod_q(BigNum::from_bytes(BytesView(d.data(), d.size())));
 }
 
