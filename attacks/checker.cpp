@@ -2,16 +2,26 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 namespace mtc::attacks {
 namespace {
 
-enum class ClaimKind : std::uint8_t { secrecy, agreement, injective, freshness, liveness, other };
+enum class ClaimKind : std::uint8_t {
+    secrecy,
+    forward_secrecy,
+    agreement,
+    injective,
+    freshness,
+    liveness,
+    other
+};
 
 ClaimKind kind_of(const std::string& claim_id) {
     const std::string kind = claim_id.substr(0, claim_id.find(':'));
     if (kind == "secrecy") return ClaimKind::secrecy;
+    if (kind == "forward-secrecy") return ClaimKind::forward_secrecy;
     if (kind == "agreement") return ClaimKind::agreement;
     if (kind == "injective") return ClaimKind::injective;
     if (kind == "freshness") return ClaimKind::freshness;
@@ -22,6 +32,19 @@ ClaimKind kind_of(const std::string& claim_id) {
 std::string session_hex(std::uint64_t session) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(session));
+    return buf;
+}
+
+// "1.5 s", "12 ms", "40 us"
+std::string duration_text(std::int64_t us) {
+    char buf[32];
+    if (us >= 1'000'000) {
+        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(us) / 1e6);
+    } else if (us >= 1000) {
+        std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(us / 1000));
+    } else {
+        std::snprintf(buf, sizeof buf, "%lld us", static_cast<long long>(us));
+    }
     return buf;
 }
 
@@ -138,6 +161,18 @@ struct ClaimChecker::Impl {
         if (k.is_compromised_instance(instance)) return false;
         auto it = identity_of.find(instance);
         return it == identity_of.end() || !k.is_compromised_identity(it->second);
+    }
+
+    // When `instance` (or its identity) was first compromised, if ever.
+    [[nodiscard]] std::optional<std::int64_t> instance_compromised_at(
+        const Knowledge& k, const std::string& instance) const {
+        auto t = k.compromised_at(instance);
+        auto it = identity_of.find(instance);
+        if (it == identity_of.end()) return t;
+        auto ti = k.identity_compromised_at(it->second);
+        if (!t) return ti;
+        if (!ti) return t;
+        return std::min(*t, *ti);
     }
 
     void report(std::vector<Violation>& out, const std::string& claim, std::string summary,
@@ -354,6 +389,31 @@ std::vector<Violation> ClaimChecker::check(const Knowledge& knowledge) {
                              "the attacker knows the key " + e.instance + " committed in session " +
                                  session_hex(e.session) + " with honest peer " + e.peer +
                                  " (known key " + kk.name + ", " + kk.source + ")",
+                             {e}, e.instance + "|" + std::to_string(e.session) + "|" + *e.key_fp);
+                }
+                break;
+            case ClaimKind::forward_secrecy:
+                for (const auto& [c, key] : exposed) {
+                    const Event& e = s.events[c];
+                    // Honest at commit time: neither the committing instance nor its peer
+                    // was compromised at or before the commit.
+                    const auto mine = s.instance_compromised_at(knowledge, e.instance);
+                    const auto peer = knowledge.identity_compromised_at(e.peer);
+                    if ((mine && *mine <= e.ts_us) || (peer && *peer <= e.ts_us)) continue;
+                    std::string later;
+                    if (mine || peer) {
+                        const std::int64_t first = mine && peer ? std::min(*mine, *peer)
+                                                   : mine       ? *mine
+                                                                : *peer;
+                        later = ", " + duration_text(first - e.ts_us) +
+                                " before the first compromise of either party";
+                    }
+                    const KnownKey& kk = knowledge.keys()[key];
+                    s.report(out, claim,
+                             "the attacker knows the key " + e.instance + " committed in session " +
+                                 session_hex(e.session) + " with peer " + e.peer +
+                                 " while both were honest" + later + " (known key " + kk.name +
+                                 ", " + kk.source + ")",
                              {e}, e.instance + "|" + std::to_string(e.session) + "|" + *e.key_fp);
                 }
                 break;

@@ -5,6 +5,10 @@
 //
 //   secrecy:K        no key the attacker knows (its fingerprint) was committed by an honest
 //                    instance whose peer is honest
+//   forward-secrecy:K  no key the attacker knows was committed by an instance that was honest,
+//                    with a peer that was honest, at the time of the commit: compromising
+//                    long-term secrets later (the compromise strategy, compromise.hpp) must
+//                    not expose earlier session keys (Knowledge::compromised_at)
 //   agreement:A->B   whenever an instance of B accepts or commits with an honest A instance as
 //                    peer, that A instance began a run with B on the same parameters (the
 //                    params both events carry)
@@ -56,6 +60,7 @@ public:
 
     [[nodiscard]] const std::vector<std::string>& claims() const;
     // Whether the checker can judge this claim kind from events (guess-resistance: no).
+    // forward-secrecy is judged, but only means something after a compromise step.
     static bool judges(const std::string& claim_id);
 
 private:

@@ -68,9 +68,30 @@ void Knowledge::learn_key(std::string name, SecretBytes value, std::string sourc
     keys_.push_back(KnownKey{std::move(name), std::move(value), std::move(source)});
 }
 
-void Knowledge::compromise(const std::string& instance, const Credentials& creds) {
-    instances_.insert(instance);
-    if (!creds.identity.empty()) ids_.insert(creds.identity);
+namespace {
+
+// Keeps the earliest time an entry was compromised.
+void note_time(std::map<std::string, std::int64_t>& at, const std::string& name, std::int64_t t) {
+    auto [it, inserted] = at.emplace(name, t);
+    if (!inserted) it->second = std::min(it->second, t);
+}
+
+std::optional<std::int64_t> time_of(const std::map<std::string, std::int64_t>& at,
+                                    const std::string& name) {
+    auto it = at.find(name);
+    if (it == at.end()) return std::nullopt;
+    return it->second;
+}
+
+}  // namespace
+
+void Knowledge::compromise(const std::string& instance, const Credentials& creds,
+                           std::int64_t at_us) {
+    note_time(instance_at_, instance, at_us);
+    if (!creds.identity.empty()) {
+        ids_.insert(creds.identity);
+        note_time(identity_at_, creds.identity, at_us);
+    }
     for (const auto& entry : creds.secrets) {
         // An instance's own secrets carry no owner in its Credentials ("PSKey"); their full
         // name adds the instance's identity ("PSKey:mtcd-0"), as the MTCs names its copy.
@@ -82,7 +103,19 @@ void Knowledge::compromise(const std::string& instance, const Credentials& creds
 }
 
 bool Knowledge::is_compromised_instance(const std::string& instance) const {
-    return instances_.count(instance) != 0;
+    return instance_at_.count(instance) != 0;
+}
+
+std::optional<std::int64_t> Knowledge::compromised_at(const std::string& instance) const {
+    return time_of(instance_at_, instance);
+}
+
+std::optional<std::int64_t> Knowledge::identity_compromised_at(const std::string& identity) const {
+    return time_of(identity_at_, identity);
+}
+
+void Knowledge::learn_secret(const std::string& name, SecretBytes value) {
+    secrets_.emplace(name, std::move(value));
 }
 
 bool Knowledge::is_compromised_identity(const std::string& identity) const {

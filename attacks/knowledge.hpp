@@ -1,7 +1,8 @@
 // The attacker's knowledge: every message it has seen (on the wire, from a pcap, or as an
 // insider at the end of an authenticated link), decoded and typed by the schema and grouped
 // by session; the keys it has learned; and the long-term secrets it holds because it
-// compromised an instance (insiders are compromised, registered, authorised instances).
+// compromised an instance (insiders are compromised, registered, authorised instances), with
+// the time of each compromise (forward secrecy is judged against it).
 #pragma once
 
 #include <cstddef>
@@ -55,13 +56,24 @@ public:
     void learn_key(std::string name, SecretBytes value, std::string source);
     [[nodiscard]] const std::vector<KnownKey>& keys() const { return keys_; }
 
-    // Compromise of an instance: its long-term secrets become known. Insiders are compromised.
-    void compromise(const std::string& instance, const Credentials& creds);
+    // Compromise of an instance at `at_us` (the events' clock; 0 = from the start, as for
+    // insiders and `compromised = [...]`): its long-term secrets become known. A second
+    // compromise of the same instance keeps the earlier time.
+    void compromise(const std::string& instance, const Credentials& creds, std::int64_t at_us = 0);
     [[nodiscard]] bool is_compromised_instance(const std::string& instance) const;
     [[nodiscard]] bool is_compromised_identity(const std::string& identity) const;
     [[nodiscard]] const std::set<std::string>& compromised_identities() const { return ids_; }
-    // A long-term secret by its full name ("PSKey:mtcd-0"), when compromised.
+    // When the instance (or the identity) was first compromised; nullopt while it is honest.
+    [[nodiscard]] std::optional<std::int64_t> compromised_at(const std::string& instance) const;
+    [[nodiscard]] std::optional<std::int64_t> identity_compromised_at(
+        const std::string& identity) const;
+    // A long-term secret by its full name ("PSKey:mtcd-0"), when compromised or learned.
     [[nodiscard]] const SecretBytes* secret(const std::string& name) const;
+    // Every secret held, by full name (compromised, and learned with learn_secret).
+    [[nodiscard]] const std::map<std::string, SecretBytes>& secrets() const { return secrets_; }
+    // A secret recovered otherwise (e.g. opened from a sealed field with a compromised key),
+    // named like a long-term one ("sigma:mtcd-0"); an already held name keeps its value.
+    void learn_secret(const std::string& name, SecretBytes value);
 
     [[nodiscard]] const ProtocolSpec& spec() const { return *spec_; }
 
@@ -69,7 +81,8 @@ private:
     const ProtocolSpec* spec_;
     std::vector<Observation> obs_;
     std::vector<KnownKey> keys_;
-    std::set<std::string> instances_, ids_;
+    std::set<std::string> ids_;
+    std::map<std::string, std::int64_t> instance_at_, identity_at_;
     std::map<std::string, SecretBytes> secrets_;
 };
 

@@ -1,5 +1,6 @@
 #include "attacks/term.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -315,6 +316,14 @@ Status apply(Message& m, const json& op, const TermContext& ctx) {
 }
 
 }  // namespace
+
+SecretBytes attacker_exponent(std::string_view label) {
+    auto rng = make_rng(0, "attacker-exp/" + std::string(label));
+    SecretBytes z = rng->secret_bytes(20);
+    z[0] &= 0x7f;  // below 2^159 < q
+    if (std::all_of(z.begin(), z.end(), [](std::uint8_t b) { return b == 0; })) z.back() = 1;
+    return z;
+}
 
 Result<Message> eval_term(const Term& term, const TermContext& ctx) {
     if (ctx.knowledge == nullptr) return make_error("term: no knowledge");

@@ -27,6 +27,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "attacks/knowledge.hpp"
 #include "attacks/trace.hpp"
@@ -46,5 +47,11 @@ struct TermContext {
 };
 
 Result<Message> eval_term(const Term& term, const TermContext& ctx);
+
+// The attacker's own Diffie-Hellman exponent named `label`, as bytes for a ShareRecipe (whose
+// group the protocol's deployment decides): 20 big-endian bytes below 2^159, hence in [1, q-1]
+// for the q of every supported group (160 and 256 bits). Deterministic, like the exponents of
+// {"dh_share"}: a strategy plans the share g^z as a constant, and a replay sends the same one.
+SecretBytes attacker_exponent(std::string_view label);
 
 }  // namespace mtc::attacks

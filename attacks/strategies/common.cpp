@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "attacks/term.hpp"
 #include "protocols/core/crypto/hash.hpp"
 
 namespace mtc::attacks {
@@ -126,6 +127,23 @@ std::vector<InsiderRoute> insider_routes(const PlanContext& ctx, std::uint8_t ty
         }
     }
     return out;
+}
+
+const ShareRecipe* share_recipe(const PlanContext& ctx, std::uint8_t type,
+                                const std::string& field) {
+    for (const ShareRecipe& r : ctx.spec->recipes.shares) {
+        if (r.type == type && r.field == field && r.share) return &r;
+    }
+    return nullptr;
+}
+
+std::optional<std::string> own_share_hex(const PlanContext& ctx, const ShareRecipe& recipe,
+                                         const std::string& label) {
+    if (ctx.deployment == nullptr) return std::nullopt;
+    const SecretBytes z = attacker_exponent(label);
+    auto y = recipe.share(*ctx.deployment, view(z));
+    if (!y || y->empty()) return std::nullopt;
+    return to_hex(*y);
 }
 
 nlohmann::json mac_ops(const PlanContext& ctx, const Sighting& s) {

@@ -1,6 +1,8 @@
 // What every strategy needs: which messages were seen on which links, and trace builders.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +49,16 @@ struct InsiderRoute {
     nlohmann::json ops;
 };
 std::vector<InsiderRoute> insider_routes(const PlanContext& ctx, std::uint8_t type);
+
+// The protocol's ShareRecipe for `field` of message `type`, or nullptr.
+const ShareRecipe* share_recipe(const PlanContext& ctx, std::uint8_t type,
+                                const std::string& field);
+
+// The attacker's own real Diffie-Hellman share g^z through `recipe`, hex, z being
+// attacker_exponent(label) (term.hpp): an element that passes range and subgroup checks,
+// the same for a plan and its replay. nullopt when the recipe cannot compute it.
+std::optional<std::string> own_share_hex(const PlanContext& ctx, const ShareRecipe& recipe,
+                                         const std::string& label);
 
 // Ops recomputing every MIC of `s`'s message type whose key the attacker knows.
 nlohmann::json mac_ops(const PlanContext& ctx, const Sighting& s);

@@ -1,3 +1,4 @@
+#include <optional>
 #include <set>
 
 #include "attacks/strategies/common.hpp"
@@ -17,7 +18,8 @@ public:
         return {"substitute", "identity"};
     }
 
-    // For each field the attacker can own (a nonce or DH share: its own fresh value; an
+    // For each field the attacker can own (a nonce or DH share: its own fresh value, a real
+    // share g^z through the protocol's share recipe when it has one; an
     // identity: an insider's), one run in which every clear message carrying that field gets
     // the attacker's value, with MICs recomputed where the attacker knows the key.
     [[nodiscard]] std::vector<Trace> plan(const PlanContext& ctx,
@@ -28,17 +30,30 @@ public:
         for (const Sighting& s0 : seen) {
             if (!s0.clear) continue;
             for (const FieldSpec& f : s0.spec->fields) {
-                const bool share = f.kind == FieldKind::nonce || f.kind == FieldKind::group_element;
+                const bool share = f.kind == FieldKind::nonce ||
+                                   f.kind == FieldKind::group_element ||
+                                   share_recipe(ctx, s0.flow->type, f.name) != nullptr;
                 const bool identity = f.kind == FieldKind::identity;
                 if ((!share || !wanted(p, "substitute")) && (!identity || !wanted(p, "identity")))
                     continue;
                 if (!done.insert(f.name).second) continue;
                 std::string value;
                 std::string whose = "its own";
+                std::string what;
                 if (share) {
                     const Bytes* v = s0.obs->msg.get(f.tag);
                     if (v == nullptr) continue;
-                    value = attacker_hex("mitm/" + f.name, v->size());
+                    // A real DH share when a message carrying the field has a share recipe,
+                    // the same one in every message of the run; else attacker bytes.
+                    const std::string label = "mitm/" + f.name;
+                    std::optional<std::string> own;
+                    for (const Sighting& s : seen) {
+                        const ShareRecipe* r = share_recipe(ctx, s.flow->type, f.name);
+                        if (r == nullptr || own) continue;
+                        own = own_share_hex(ctx, *r, label);
+                    }
+                    if (own) what = " (a real DH share)";
+                    value = own.value_or(attacker_hex(label, v->size()));
                 } else {
                     // Claim to be an insider of the role the identity belongs to.
                     const Bytes* v = s0.obs->msg.get(f.tag);
@@ -66,7 +81,7 @@ public:
                 Trace t;
                 t.strategy = "mitm";
                 t.signature = std::string("mitm/") + (share ? "substitute/" : "identity/") + f.name;
-                t.description = "a whole run with " + whose + " " + f.name +
+                t.description = "a whole run with " + whose + " " + f.name + what +
                                 " in every message that carries it";
                 t.steps = {honest_step("r1", ctx.run_initiator.at(s0.obs->run), std::move(rules))};
                 out.push_back(std::move(t));

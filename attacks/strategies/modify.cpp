@@ -1,3 +1,5 @@
+#include <optional>
+
 #include "attacks/strategies/common.hpp"
 #include "attacks/strategies/strategies.hpp"
 
@@ -72,10 +74,16 @@ public:
                     o["value"] = {{"field", other + "." + T + "." + f.name}};
                     mutate("swap/" + at_field, nlohmann::json::array({o}));
                 }
-                if (wanted(p, "own-nonce") &&
-                    (f.kind == FieldKind::nonce || f.kind == FieldKind::group_element)) {
+                // A field with a share recipe gets the attacker's real DH share; any other
+                // nonce or DH element gets attacker bytes of the same length.
+                const ShareRecipe* share = share_recipe(ctx, s.flow->type, f.name);
+                if (wanted(p, "own-nonce") && (share != nullptr || f.kind == FieldKind::nonce ||
+                                               f.kind == FieldKind::group_element)) {
+                    const std::string label = "own/" + at_field;
+                    std::optional<std::string> own;
+                    if (share != nullptr) own = own_share_hex(ctx, *share, label);
                     auto o = op("set", f.name);
-                    o["value"] = {{"hex", attacker_hex("own/" + at_field, v->size())}};
+                    o["value"] = {{"hex", own.value_or(attacker_hex(label, v->size()))}};
                     auto ops = nlohmann::json::array({o});
                     for (auto& m : mac_ops(ctx, s)) ops.push_back(m);
                     mutate("own-nonce/" + at_field, ops);

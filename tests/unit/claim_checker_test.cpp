@@ -3,10 +3,12 @@
 // by editing or duplicating events, or by giving the attacker a committed key, and the checker
 // must report exactly that claim, once.
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -359,6 +361,99 @@ TEST(ClaimChecker, SecrecyIsCheckedForOldCommitsAgainstNewKeysAndNewCommitsAgain
     EXPECT_TRUE(c.check(k).empty());
 }
 
+// Every instance of the deployment compromised at `at_us`.
+void compromise_all(const World& w, Knowledge& k, std::int64_t at_us) {
+    for (const InstancePlan& p : w.d.instances) k.compromise(p.instance, p.creds, at_us);
+}
+
+std::set<std::pair<std::string, std::uint64_t>> commits_in(const std::vector<Violation>& vs) {
+    std::set<std::pair<std::string, std::uint64_t>> out;
+    for (const Violation& v : vs) out.emplace(v.evidence.at(0).instance, v.evidence.at(0).session);
+    return out;
+}
+
+TEST(ClaimChecker, ForwardSecrecyFlagsOnlyKeysCommittedBeforeTheCompromise) {
+    World w(3);
+    const std::int64_t commit0 = w.event(0, "MTCd#0", EventKind::commit).ts_us;
+    const std::int64_t commit2 = w.event(2, "MTCd#0", EventKind::commit).ts_us;
+    const std::int64_t begin2 = w.event(2, "MTCd#0", EventKind::begin).ts_us;
+    ASSERT_LT(commit0, begin2);
+    ASSERT_LT(begin2, commit2);
+    // Everybody compromised once run 2 has begun; the attacker then knows the keys of runs 0
+    // and 2 (as a compromise that can derive them would).
+    Knowledge k(prose_spec());
+    w.observe_clear(k);
+    compromise_all(w, k, begin2);
+    k.learn_key("DMKey", w.dmkey(0), "test: run 0");
+    k.learn_key("DMKey", w.dmkey(2), "test: run 2");
+    ClaimChecker c(prose_spec(), w.d, {"forward-secrecy:DMKey", "secrecy:DMKey"}, w.fp);
+    for (const Event& e : w.events()) c.add(e);
+    const auto v = c.check(k);
+    EXPECT_EQ(claims_in(v), std::set<std::string>{"forward-secrecy:DMKey"}) << describe(v);
+    const std::uint64_t s0 = w.event(0, "MTCd#0", EventKind::commit).session;
+    EXPECT_EQ(commits_in(v), (std::set<std::pair<std::string, std::uint64_t>>{
+                                 {"MTCd#0", s0}, {"UE#0", s0}, {"MTCs#0", s0}}))
+        << describe(v);
+    for (const Violation& x : v) {
+        EXPECT_NE(x.summary.find("while both were honest"), std::string::npos) << x.summary;
+        EXPECT_NE(x.summary.find("test: run 0"), std::string::npos) << x.summary;
+        EXPECT_EQ(x.summary.find(to_hex(view(w.dmkey(0)))), std::string::npos) << x.summary;
+    }
+    EXPECT_TRUE(c.check(k).empty());
+}
+
+TEST(ClaimChecker, ForwardSecrecyWithoutACompromiseIsSecrecy) {
+    World w(2);
+    Knowledge k(prose_spec());
+    k.learn_key("DMKey", w.dmkey(1), "test");
+    const auto fs = [&] {
+        ClaimChecker c(prose_spec(), w.d, {"forward-secrecy:DMKey"}, w.fp);
+        for (const Event& e : w.events()) c.add(e);
+        return c.check(k);
+    }();
+    const auto sec = [&] {
+        ClaimChecker c(prose_spec(), w.d, {"secrecy:DMKey"}, w.fp);
+        for (const Event& e : w.events()) c.add(e);
+        return c.check(k);
+    }();
+    EXPECT_EQ(fs.size(), 3u) << describe(fs);
+    EXPECT_EQ(commits_in(fs), commits_in(sec));
+
+    // A party compromised from the start (an insider): its commits and those naming it as
+    // peer were never honest, for either claim.
+    k.compromise("UE#0", w.creds("UE#0"));
+    ClaimChecker c(prose_spec(), w.d, {"forward-secrecy:DMKey", "secrecy:DMKey"}, w.fp);
+    for (const Event& e : w.events()) c.add(e);
+    const auto both = c.check(k);
+    EXPECT_TRUE(both.empty()) << describe(both);
+}
+
+TEST(ClaimChecker, ForwardSecrecyCountsACompromiseOfThePeerBeforeTheCommit) {
+    World w(2);
+    const Event& mtcd_commit = w.event(1, "MTCd#0", EventKind::commit);
+    Knowledge k(prose_spec());
+    k.learn_key("DMKey", w.dmkey(1), "test");
+    // Only the MTCd's peer is compromised, just before the MTCd commits.
+    const std::string peer = mtcd_commit.peer;
+    for (const InstancePlan& p : w.d.instances) {
+        if (p.creds.identity == peer) k.compromise(p.instance, p.creds, mtcd_commit.ts_us - 1);
+    }
+    ClaimChecker c(prose_spec(), w.d, {"forward-secrecy:DMKey"}, w.fp);
+    for (const Event& e : w.events()) c.add(e);
+    const auto v = c.check(k);
+    std::set<std::pair<std::string, std::uint64_t>> expected;
+    for (const Event& e : w.events()) {
+        // Honest at commit time: the commits before the peer's compromise, and those of
+        // parties that neither are nor name the peer.
+        if (e.kind != EventKind::commit || e.session != mtcd_commit.session) continue;
+        const bool involves_peer = e.peer == peer || w.creds(e.instance).identity == peer;
+        if (!involves_peer || e.ts_us < mtcd_commit.ts_us - 1)
+            expected.emplace(e.instance, e.session);
+    }
+    EXPECT_EQ(commits_in(v), expected) << describe(v);
+    EXPECT_EQ(expected.count({"MTCd#0", mtcd_commit.session}), 0u);
+}
+
 TEST(ClaimChecker, FreshnessCatchesANonceOrAKeyReusedAlone) {
     World w(2);
     Knowledge k(prose_spec());
@@ -454,8 +549,8 @@ TEST(ClaimChecker, OnlyTheGivenClaimsAreCheckedAndGuessingIsNotJudged) {
     for (const Event& e : events) c.add(e);
     EXPECT_TRUE(c.check(k).empty());
 
-    for (const char* id : {"secrecy:DMKey", "agreement:MTCd->MTCs", "injective:MTCd->MTCs",
-                           "freshness:DMKey", "liveness:roles"}) {
+    for (const char* id : {"secrecy:DMKey", "forward-secrecy:DMKey", "agreement:MTCd->MTCs",
+                           "injective:MTCd->MTCs", "freshness:DMKey", "liveness:roles"}) {
         EXPECT_TRUE(ClaimChecker::judges(id)) << id;
     }
     EXPECT_FALSE(ClaimChecker::judges("guess-resistance:PSKey"));

@@ -4,8 +4,10 @@
 #include "attacks/knowledge.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -185,6 +187,44 @@ TEST(Knowledge, CompromiseRecordsInstanceIdentityAndEverySecret) {
     EXPECT_EQ(*k2.secret("PSKey:mtcd-0"), mtcd->creds.secrets.at("PSKey"));
     EXPECT_TRUE(k2.is_compromised_identity("mtcd-0"));
     EXPECT_FALSE(k2.is_compromised_identity("mtcs-0"));
+}
+
+TEST(Knowledge, CompromiseTimesDefaultToTheStartAndKeepTheEarliest) {
+    Capture w(0);
+    Knowledge k(prose_spec());
+    EXPECT_EQ(k.compromised_at("MTCs#0"), std::nullopt);
+    EXPECT_EQ(k.identity_compromised_at("mtcs-0"), std::nullopt);
+
+    k.compromise("MTCs#0", w.d.find("MTCs#0")->creds);  // an insider: from the start
+    EXPECT_EQ(k.compromised_at("MTCs#0"), std::optional<std::int64_t>(0));
+    EXPECT_EQ(k.identity_compromised_at("mtcs-0"), std::optional<std::int64_t>(0));
+    k.compromise("MTCs#0", w.d.find("MTCs#0")->creds, 900);  // again, later: still 0
+    EXPECT_EQ(k.compromised_at("MTCs#0"), std::optional<std::int64_t>(0));
+
+    k.compromise("MTCd#0", w.d.find("MTCd#0")->creds, 700);
+    k.compromise("MTCd#0", w.d.find("MTCd#0")->creds, 500);  // an earlier time wins
+    EXPECT_EQ(k.compromised_at("MTCd#0"), std::optional<std::int64_t>(500));
+    EXPECT_EQ(k.identity_compromised_at("mtcd-0"), std::optional<std::int64_t>(500));
+    EXPECT_TRUE(k.is_compromised_instance("MTCd#0"));
+    EXPECT_EQ(k.compromised_at("MTCd#1"), std::nullopt);
+}
+
+TEST(Knowledge, LearnedSecretsAreHeldByNameAndNeverReplaced) {
+    Capture w(0);
+    Knowledge k(prose_spec());
+    k.compromise("MTCd#0", w.d.find("MTCd#0")->creds);
+    const std::size_t before = k.secrets().size();
+    EXPECT_GE(before, 1u);
+    EXPECT_EQ(k.secrets().count("PSKey:mtcd-0"), 1u);
+
+    k.learn_secret("sigma:mtcd-0", SecretBytes(20, 7));
+    ASSERT_NE(k.secret("sigma:mtcd-0"), nullptr);
+    EXPECT_EQ(*k.secret("sigma:mtcd-0"), SecretBytes(20, 7));
+    EXPECT_EQ(k.secrets().size(), before + 1);
+    k.learn_secret("sigma:mtcd-0", SecretBytes(20, 8));
+    EXPECT_EQ(*k.secret("sigma:mtcd-0"), SecretBytes(20, 7));
+    EXPECT_TRUE(k.keys().empty());  // a secret is not a session key
+    EXPECT_FALSE(k.is_compromised_identity("sigma"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -23,9 +24,11 @@
 #include <nlohmann/json.hpp>
 
 #include "attacks/knowledge.hpp"
+#include "attacks/strategies/common.hpp"
 #include "attacks/term.hpp"
 #include "attacks/trace.hpp"
 #include "protocols/core/clock.hpp"
+#include "protocols/core/crypto/hash.hpp"
 #include "protocols/core/inproc_network.hpp"
 #include "protocols/core/registry.hpp"
 #include "protocols/core/rng.hpp"
@@ -242,8 +245,8 @@ TEST(Strategy, TheCaptureIsWhatTheEngineRecords) {
     }
     EXPECT_NE(w.k.in_run("h1", "M1"), nullptr);
     EXPECT_NE(w.k.in_run("h2", "M4"), nullptr);
-    EXPECT_EQ(strategy_names(),
-              (std::vector<std::string>{"replay", "modify", "relay", "mitm", "guess"}));
+    EXPECT_EQ(strategy_names(), (std::vector<std::string>{"replay", "modify", "relay", "mitm",
+                                                          "guess", "compromise"}));
     for (const auto& name : strategy_names()) {
         const Strategy* s = attacks::find_strategy(name);
         ASSERT_NE(s, nullptr);
@@ -286,8 +289,10 @@ TEST(Strategy, SignaturesAreUniqueWithinAPlan) {
 TEST(Strategy, OnlyTheSelectedSubAttacksArePlanned) {
     Planning w;
     w.compromise("MTCd#0");  // so that recompute-mac has something to plan
-    // Sub-attacks that have nothing to do here: no loaded capture, guessing plans no traces.
-    const std::set<std::string> may_be_empty = {"replay/captured", "guess/offline"};
+    // Sub-attacks that have nothing to do here: no loaded capture; guessing and the compromise
+    // plan no traces (the engine runs them on the knowledge after the attacks).
+    const std::set<std::string> may_be_empty = {"replay/captured", "guess/offline",
+                                                "compromise/all-instances"};
     for (const Strategy* s : attacks::strategies()) {
         const std::string name(s->name());
         SCOPED_TRACE(name);
@@ -559,6 +564,63 @@ TEST(Strategy, ModifyRecomputesMacsOnlyWithTheKey) {
     }
 }
 
+// The hex value the first "set" op of a trace's first rule puts in.
+std::string set_value(const Trace& t) {
+    for (const json& o : t.steps.at(0).rules.at(0).term.at("with")) {
+        if (o.at("op") == "set") return o.at("value").at("hex").get<std::string>();
+    }
+    return {};
+}
+
+TEST(Strategy, OwnValuesAreAttackerBytesWithoutAShareRecipeAndTheRecipesShareWithOne) {
+    Planning w;
+    ASSERT_TRUE(prose_spec().recipes.shares.empty());
+    const std::size_t len = w.k.in_run("h1", "M1")->msg.get(prose::MTCdNonce)->size();
+    const auto modify_plan = w.plan("modify", {"own-nonce"});
+    const Trace* own = by_signature(modify_plan, "modify/own-nonce/M1.MTCdNonce");
+    ASSERT_NE(own, nullptr);
+    EXPECT_EQ(set_value(*own), attacks::attacker_hex("own/M1.MTCdNonce", len));
+    const auto mitm_plan = w.plan("mitm", {"substitute"});
+    const Trace* sub = by_signature(mitm_plan, "mitm/substitute/MTCdNonce");
+    ASSERT_NE(sub, nullptr);
+    EXPECT_EQ(set_value(*sub), attacks::attacker_hex("mitm/MTCdNonce", len));
+
+    // The same protocol with a share recipe for M1's nonce: the recipe computes the value
+    // from the attacker's exponent (here a stand-in: the exponent's hash, cut to the length).
+    ProtocolSpec with = prose_spec();
+    with.recipes.shares = {
+        {prose::M1, "MTCdNonce", [len](const Deployment& d, BytesView z) -> Result<Bytes> {
+             if (d.instances.empty()) return make_error("no deployment");
+             const auto h = crypto::sha256(z);
+             return Bytes(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(len));
+         }}};
+    PlanContext ctx = w.ctx();
+    ctx.spec = &with;
+    auto planned = [&](const std::string& strategy, const std::string& option,
+                       const std::string& sig) {
+        const auto plan = attacks::find_strategy(strategy)->plan(ctx, {strategy, {option}});
+        const Trace* t = by_signature(plan, sig);
+        EXPECT_NE(t, nullptr) << sig;
+        return t == nullptr ? std::string() : set_value(*t);
+    };
+    auto share = [&](const std::string& label) {
+        const SecretBytes z = attacks::attacker_exponent(label);
+        const auto h = crypto::sha256(view(z));
+        return to_hex(BytesView(h.data(), len));
+    };
+    EXPECT_EQ(planned("modify", "own-nonce", "modify/own-nonce/M1.MTCdNonce"),
+              share("own/M1.MTCdNonce"));
+    EXPECT_EQ(planned("mitm", "substitute", "mitm/substitute/MTCdNonce"), share("mitm/MTCdNonce"));
+    // M4's fields have no recipe: still attacker bytes.
+    const Message& m4 = w.k.in_run("h1", "M4")->msg;
+    for (const FieldSpec& f : prose::schema().message(prose::M4)->fields) {
+        if (f.kind != FieldKind::nonce || !m4.has(f.tag)) continue;
+        EXPECT_EQ(planned("modify", "own-nonce", "modify/own-nonce/M4." + f.name),
+                  attacks::attacker_hex("own/M4." + f.name, m4.get(f.tag)->size()))
+            << f.name;
+    }
+}
+
 TEST(Strategy, NoInsiderNoInsiderAttacks) {
     Planning w;
     w.insiders.clear();
@@ -608,8 +670,12 @@ std::vector<std::string> protocol_names_in(const std::string& text) {
             for (const FieldSpec& f : m.fields) words.insert(f.name);
         }
         for (const MacRecipe& m : p->recipes.macs) words.insert(m.secret);
+        for (const SealRecipe& r : p->recipes.seals) words.insert({r.secret, r.yields});
+        for (const KeyRecipe& r : p->recipes.keys) words.insert(r.key);
         for (const auto& w : words) {
-            if (has_word(w)) found.push_back(w);
+            // One-letter names (E2SEC's fields r, h, s, K) are every program's variables;
+            // a strategy naming one cannot be told from code, so they are not searched for.
+            if (w.size() > 1 && has_word(w)) found.push_back(w);
         }
     }
     return found;

@@ -1,0 +1,193 @@
+#include "attacks/compromise.hpp"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace mtc::attacks {
+namespace {
+
+std::string plural(std::size_t n, const std::string& one, const std::string& many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+    return out;
+}
+
+// The identity a recipe's key belongs to: the value of `identity_field` in `msg`, if present.
+const Bytes* identity_in(const Knowledge& k, const Message& msg, const std::string& field) {
+    const MessageSpec* ms = k.spec().schema->message(msg.type);
+    const FieldSpec* fs = ms == nullptr ? nullptr : ms->field(field);
+    return fs == nullptr ? nullptr : msg.get(fs->tag);
+}
+
+// Opens every sealed field whose key the attacker holds, until nothing new opens (an opened
+// secret may itself be the key of another seal). Returns how many secrets were learned.
+std::size_t open_seals(Knowledge& k) {
+    std::size_t opened = 0;
+    for (bool more = true; more;) {
+        more = false;
+        for (const Observation& o : k.observations()) {
+            for (const SealRecipe& r : k.spec().recipes.seals) {
+                if (r.type != o.msg.type || !r.open) continue;
+                const MessageSpec* ms = k.spec().schema->message(o.msg.type);
+                const FieldSpec* sealed = ms == nullptr ? nullptr : ms->field(r.field);
+                if (sealed == nullptr || !o.msg.has(sealed->tag)) continue;
+                const Bytes* who = identity_in(k, o.msg, r.identity_field);
+                if (who == nullptr) continue;
+                const std::string identity(who->begin(), who->end());
+                const std::string learned = r.yields + ":" + identity;
+                if (k.secret(learned) != nullptr) continue;
+                const SecretBytes* key = k.secret(r.secret + ":" + identity);
+                if (key == nullptr) continue;
+                auto plain = r.open(o.msg, view(*key));
+                if (!plain) continue;  // not this key's seal, or tampered with
+                k.learn_secret(learned, std::move(plain).value());
+                ++opened;
+                more = true;
+            }
+        }
+    }
+    return opened;
+}
+
+struct Exponent {
+    std::string label;  // "secret x:mtcd-0", "key DMKey": names only, never the value
+    SecretBytes value;
+};
+
+// Every distinct value the attacker holds, in a fixed order: secrets by name, then keys in the
+// order learned.
+std::vector<Exponent> exponents(const Knowledge& k) {
+    std::vector<Exponent> out;
+    auto add = [&out](std::string label, const SecretBytes& v) {
+        if (v.empty()) return;
+        const bool seen =
+            std::any_of(out.begin(), out.end(), [&v](const Exponent& e) { return e.value == v; });
+        if (!seen) out.push_back(Exponent{std::move(label), v});
+    };
+    for (const auto& [name, value] : k.secrets()) add("secret " + name, value);
+    for (const KnownKey& key : k.keys()) add("key " + key.name, key.value);
+    return out;
+}
+
+}  // namespace
+
+CompromiseOutcome compromise_all(Knowledge& k, const CompromiseInput& in) {
+    CompromiseOutcome out;
+    if (in.deployment != nullptr) {
+        for (const InstancePlan& p : in.deployment->instances) {
+            if (k.is_compromised_instance(p.instance)) continue;
+            k.compromise(p.instance, p.creds, in.at_us);
+            ++out.instances;
+        }
+    }
+    out.opened = open_seals(k);
+    out.honest_runs = in.runs.size();
+
+    const std::vector<Exponent> exps = exponents(k);
+    out.secrets = exps.size();
+
+    // run -> message type -> the run's first message of that type.
+    std::map<std::string, std::map<std::uint8_t, const Observation*>> by_run;
+    for (const std::string& run : in.runs) by_run[run];
+    for (const Observation& o : k.observations()) {
+        auto it = by_run.find(o.run);
+        if (it != by_run.end()) it->second.emplace(o.msg.type, &o);
+    }
+
+    const auto& recipes = k.spec().recipes.keys;
+    std::vector<std::string> key_names;
+    for (const KeyRecipe& r : recipes) {
+        if (std::find(key_names.begin(), key_names.end(), r.key) == key_names.end())
+            key_names.push_back(r.key);
+    }
+    // Learned after the loops: learn_key grows the knowledge the loops read from.
+    std::vector<KnownKey> found;
+    std::vector<std::string> recovered_runs;
+    for (const std::string& run : in.runs) {
+        const auto& msgs_of = by_run.at(run);
+        bool tried = false;
+        for (const KeyRecipe& r : recipes) {
+            if (!r.derive || r.types.empty()) continue;
+            std::vector<const Message*> msgs;
+            for (std::uint8_t t : r.types) {
+                auto m = msgs_of.find(t);
+                if (m == msgs_of.end()) break;
+                msgs.push_back(&m->second->msg);
+            }
+            if (msgs.size() != r.types.size()) continue;
+            tried = true;
+            bool recovered = false;
+            for (const Exponent& e : exps) {
+                auto candidates = r.derive(msgs, view(e.value));
+                if (!candidates) continue;  // the value does not fit as an exponent
+                for (SecretBytes& c : *candidates) {
+                    ++out.derivations;
+                    if (in.fingerprinter == nullptr || c.empty()) continue;
+                    const std::string fp = in.fingerprinter->fingerprint(view(c));
+                    if (in.committed_fps.count(fp) == 0) continue;
+                    const std::string source = r.key + " of run " + run + " from " + e.label;
+                    if (!recovered) out.recovered.push_back(source);
+                    recovered = true;
+                    found.push_back(KnownKey{r.key, std::move(c), source});
+                }
+            }
+            if (recovered) recovered_runs.push_back(run);
+        }
+        if (tried) ++out.runs_tried;
+    }
+    for (KnownKey& f : found) k.learn_key(std::move(f.name), std::move(f.value), f.source);
+
+    const std::string keys = key_names.empty() ? std::string("session key") : join(key_names, "/");
+    std::string note = "compromised " + plural(out.instances, "instance", "instances") + " after " +
+                       plural(out.honest_runs, "honest run", "honest runs");
+    if (out.opened > 0) note += "; opened " + plural(out.opened, "sealed secret", "sealed secrets");
+    if (recipes.empty()) {
+        note +=
+            "; " + k.spec().name + " declares no session-key recipe, so no earlier key was derived";
+    } else if (out.runs_tried == 0) {
+        note += "; no honest run carried every message a " + keys + " recipe needs";
+    } else {
+        note += "; " + plural(out.derivations, "key derivation", "key derivations") + " from " +
+                plural(out.secrets, "secret", "secrets") + " over " +
+                plural(out.runs_tried, "run", "runs");
+        note += recovered_runs.empty()
+                    ? "; no earlier " + keys + " recovered"
+                    : "; recovered the " + keys + " of " +
+                          plural(recovered_runs.size(), "earlier run", "earlier runs") + " (" +
+                          join(recovered_runs, ", ") + ")";
+    }
+    out.note = std::move(note);
+    return out;
+}
+
+namespace {
+
+// Plans no traces: the compromise is off-line work on knowledge (compromise_all), called by
+// the engine after every other attack, so that it cannot help them.
+class CompromiseStrategy final : public Strategy {
+public:
+    [[nodiscard]] std::string_view name() const override { return "compromise"; }
+    [[nodiscard]] std::string_view description() const override {
+        return "forward secrecy: compromise every honest instance after the attacks, then derive "
+               "earlier session keys from every secret held";
+    }
+    [[nodiscard]] std::vector<std::string> options() const override { return {"all-instances"}; }
+    [[nodiscard]] std::vector<Trace> plan(const PlanContext& /*ctx*/,
+                                          const StrategyParams& /*params*/) const override {
+        return {};
+    }
+};
+
+}  // namespace
+
+const Strategy& compromise_strategy() {
+    static const CompromiseStrategy s;
+    return s;
+}
+
+}  // namespace mtc::attacks
