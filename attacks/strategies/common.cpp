@@ -1,6 +1,7 @@
 #include "attacks/strategies/common.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "attacks/term.hpp"
 #include "protocols/core/crypto/hash.hpp"
@@ -10,18 +11,31 @@ namespace mtc::attacks {
 std::vector<Sighting> sightings(const PlanContext& ctx) {
     std::vector<Sighting> out;
     const std::string first = ctx.initiators.empty() ? std::string() : ctx.initiators.front();
+    std::size_t runs = 0;  // honest runs started at `first`
+    for (const auto& [run, at] : ctx.run_initiator) runs += at == first ? 1 : 0;
     for (const MessageFlow& f : ctx.spec->recipes.flows) {
         const MessageSpec* ms = ctx.spec->schema->message(f.type);
         if (ms == nullptr) continue;
+        const Observation* seen = nullptr;
+        std::set<std::string> in_runs;
         for (const Observation* o : ctx.knowledge->of_type(f.type)) {
             auto it = ctx.run_initiator.find(o->run);
             if (it == ctx.run_initiator.end() || it->second != first) continue;
             if (o->from.empty() || o->to.empty()) continue;
-            out.push_back({&f, ms, o, !ctx.spec->is_secure_link(f.from_role, f.to_role)});
-            break;
+            // A type several roles send has one flow per sender: match the sender's role.
+            if (role_of(*ctx.deployment, o->from) != f.from_role) continue;
+            if (seen == nullptr) seen = o;
+            in_runs.insert(o->run);
         }
+        if (seen == nullptr) continue;
+        out.push_back({&f, ms, seen, !ctx.spec->is_secure_link(f.from_role, f.to_role),
+                       in_runs.size() == runs});
     }
     return out;
+}
+
+std::string replay_ref(const Sighting& s) {
+    return s.per_run ? "r1." + s.spec->name : "o" + std::to_string(s.obs->id);
 }
 
 bool wanted(const StrategyParams& p, std::string_view option) {

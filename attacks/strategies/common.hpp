@@ -18,11 +18,19 @@ struct Sighting {
     const MessageSpec* spec = nullptr;
     const Observation* obs = nullptr;  // first sighting, in a run started at the first initiator
     bool clear = true;                 // seen on the wire (false: only an insider sees it)
+    // Seen in every honest run of that initiator. A set-up message (a credential the roles
+    // fetch once and keep until it expires) flows only in some runs: a fresh run r1 will not
+    // carry it, so in-flight attacks skip it and replays take the captured copy (replay_ref).
+    bool per_run = true;
 };
 
 // Every flow of the protocol seen in the captured honest runs started at ctx.initiators[0],
 // in flow order. Messages on secure links appear only when an insider saw them.
 std::vector<Sighting> sightings(const PlanContext& ctx);
+
+// What a replay sends: "r1.<type>" (the copy in the trace's own honest run r1) for a per-run
+// message, "o<id>" (the captured observation) for a set-up message.
+std::string replay_ref(const Sighting& s);
 
 bool wanted(const StrategyParams& p, std::string_view option);
 std::vector<std::string> instances_of(const Deployment& d, std::string_view role);

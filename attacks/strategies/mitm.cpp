@@ -28,7 +28,7 @@ public:
         const auto seen = sightings(ctx);
         std::set<std::string> done;
         for (const Sighting& s0 : seen) {
-            if (!s0.clear) continue;
+            if (!s0.clear || !s0.per_run) continue;
             for (const FieldSpec& f : s0.spec->fields) {
                 const bool share = f.kind == FieldKind::nonce ||
                                    f.kind == FieldKind::group_element ||

@@ -28,7 +28,8 @@ public:
                                           const StrategyParams& p) const override {
         std::vector<Trace> out;
         for (const Sighting& s : sightings(ctx)) {
-            if (!s.clear) continue;  // only messages on the wire can be modified in flight
+            // Only messages on the wire in every run can be modified in flight in a fresh run.
+            if (!s.clear || !s.per_run) continue;
             const std::string& T = s.spec->name;
             const std::string& at = ctx.run_initiator.at(s.obs->run);
             auto add = [&](const std::string& what, std::vector<Rule> rules,

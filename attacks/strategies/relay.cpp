@@ -19,6 +19,7 @@ public:
                                           const StrategyParams& p) const override {
         std::vector<Trace> out;
         for (const Sighting& s : sightings(ctx)) {
+            if (!s.per_run) continue;  // not in flight in a fresh run
             const std::string& T = s.spec->name;
             const std::string& at = ctx.run_initiator.at(s.obs->run);
             auto add = [&](const std::string& what, std::string description,

@@ -22,7 +22,7 @@ public:
         std::vector<Trace> out;
         for (const Sighting& s : sightings(ctx)) {
             const std::string& T = s.spec->name;
-            const std::string ref = "r1." + T;
+            const std::string ref = replay_ref(s);
             const Observation& o = *s.obs;
             const std::string& at = ctx.run_initiator.at(o.run);
             auto add = [&](std::string sub, std::string target, std::string detail, Step send) {

@@ -176,7 +176,8 @@ int cmd_campaign_run(const std::vector<std::string>& args) {
         }
         campaign.deployment.variant = variant;
     }
-    if (auto bad = apply_protocol_options(*campaign.spec, option_flags, campaign.deployment.options))
+    if (auto bad =
+            apply_protocol_options(*campaign.spec, option_flags, campaign.deployment.options))
         return usage_error(cmd, *bad);
     if (auto valid = campaign.spec->validate(campaign.deployment); !valid)
         return usage_error(cmd, valid.error().describe());

@@ -48,7 +48,8 @@ std::optional<std::string> apply_protocol_options(const ProtocolSpec& spec,
             std::string known;
             for (const auto& o : spec.options) known += (known.empty() ? "" : ", --") + o.name;
             return "--" + name + " does not apply to " + spec.name +
-                   (known.empty() ? " (it has no protocol options)" : " (its options: --" + known + ")");
+                   (known.empty() ? " (it has no protocol options)"
+                                  : " (its options: --" + known + ")");
         }
         out[name] = value;
     }

@@ -80,7 +80,8 @@ Status ProtocolSpec::validate(const DeploymentOptions& o) const {
                               (known.empty() ? " (it has none)" : " (options: " + known + ")"));
         }
         if (opt->check) {
-            if (auto why = opt->check(value)) return make_error(name + ": " + k + " " + value + ": " + *why);
+            if (auto why = opt->check(value))
+                return make_error(name + ": " + k + " " + value + ": " + *why);
         }
     }
     for (const auto& [r, n] : o.instances) {

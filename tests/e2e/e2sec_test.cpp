@@ -25,10 +25,10 @@ class E2secLive : public ::testing::TestWithParam<LiveCase> {};
 TEST_P(E2secLive, EverySessionCommitsOnBothSidesThroughTheHub) {
     const LiveCase& c = GetParam();
     const std::string dir = temp_dir("e2sec-run");
-    const Cmd r = mtcfuzz(std::string("run e2sec --sessions ") + std::to_string(c.sessions) +
-                          " --concurrency 2 --instances MTCD=2 --signature " + c.signature +
-                          " --group " + c.group + " --variant " + c.variant + " --pcap " + dir +
-                          "/t.pcap --json");
+    const Cmd r =
+        mtcfuzz(std::string("run e2sec --sessions ") + std::to_string(c.sessions) +
+                " --concurrency 2 --instances MTCD=2 --signature " + c.signature + " --group " +
+                c.group + " --variant " + c.variant + " --pcap " + dir + "/t.pcap --json");
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     const json j = json::parse(r.out, nullptr, false);
     ASSERT_TRUE(j.is_object()) << r.out;
@@ -43,18 +43,20 @@ TEST_P(E2secLive, EverySessionCommitsOnBothSidesThroughTheHub) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Variants, E2secLive,
-    ::testing::Values(LiveCase{"elgamal", "dh_1024_160", "as-specified", 10},
-                      LiveCase{"schnorr", "dh_1024_160", "as-specified", 10},
-                      LiveCase{"dsa", "dh_1024_160", "as-specified", 10},
-                      LiveCase{"elgamal", "dh_2048_256", "hardened", 4},
-                      LiveCase{"dsa", "dh_2048_256", "as-specified", 4},
-                      LiveCase{"schnorr", "dh_1024_160", "hardened", 10}),
-    [](const auto& info) {
-        return std::string(info.param.signature) + "_" + info.param.group + "_" +
-               (std::string(info.param.variant) == "hardened" ? "hardened" : "as_specified");
-    });
+INSTANTIATE_TEST_SUITE_P(Variants, E2secLive,
+                         ::testing::Values(LiveCase{"elgamal", "dh_1024_160", "as-specified", 10},
+                                           LiveCase{"schnorr", "dh_1024_160", "as-specified", 10},
+                                           LiveCase{"dsa", "dh_1024_160", "as-specified", 10},
+                                           LiveCase{"elgamal", "dh_2048_256", "hardened", 4},
+                                           LiveCase{"dsa", "dh_2048_256", "as-specified", 4},
+                                           LiveCase{"schnorr", "dh_1024_160", "hardened", 10}),
+                         [](const auto& info) {
+                             return std::string(info.param.signature) + "_" + info.param.group +
+                                    "_" +
+                                    (std::string(info.param.variant) == "hardened"
+                                         ? "hardened"
+                                         : "as_specified");
+                         });
 
 TEST(E2secLive, MismatchedSignatureVariantsAreRejectedWithAReason) {
     // The MTCS signs E-Schnorr, the devices expect E-DSA: every S1 is rejected, and the reason
@@ -161,8 +163,8 @@ TEST(E2secCampaign, HardenedHoldsEveryClaim) {
 }
 
 TEST(E2secCampaign, TheSignatureVariantIsSelectableOnTheCommandLine) {
-    auto c = campaign("dsa", "as-specified", "[[attack]]\nstrategy = \"replay\"\n",
-                      "--signature dsa");
+    auto c =
+        campaign("dsa", "as-specified", "[[attack]]\nstrategy = \"replay\"\n", "--signature dsa");
     ASSERT_TRUE(c.report.is_object()) << diag(c);
     EXPECT_EQ(c.cmd.code, 1) << diag(c);
     EXPECT_FALSE(findings(c.report, "injective:MTCS->MTCD", "replay").empty());
@@ -172,10 +174,11 @@ TEST(E2secCampaign, TheSignatureVariantIsSelectableOnTheCommandLine) {
 }
 
 TEST(E2secCampaign, AWeakenedSignatureCheckIsCaughtByTheMitm) {
-    // The MTCD with its signature check removed (test build only) takes the attacker's own
-    // g^a: agreement of the MTCD on the MTCS fails. The intact role is the HardenedHolds case.
-    auto c = campaign("weak-signature", "hardened",
-                      "[[attack]]\nstrategy = \"mitm\"\n", "", "{ MTCD = [\"signature\"] }");
+    // The MTCD with its signature checks removed (test build only: the transmitted h no
+    // longer recomputed, the equation not checked) takes the attacker's own g^a: agreement of
+    // the MTCD on the MTCS fails. The intact role is the HardenedHoldsEveryClaim case.
+    auto c = campaign("weak-signature", "hardened", "[[attack]]\nstrategy = \"mitm\"\n", "",
+                      "{ MTCD = [\"h-recompute\", \"signature\"] }");
     ASSERT_TRUE(c.report.is_object()) << diag(c);
     EXPECT_EQ(c.cmd.code, 1) << diag(c);
     EXPECT_FALSE(findings(c.report, "agreement:MTCS->MTCD", "mitm").empty())

@@ -28,6 +28,7 @@
 #include "attacks/term.hpp"
 #include "attacks/trace.hpp"
 #include "protocols/core/clock.hpp"
+#include "protocols/core/codec.hpp"
 #include "protocols/core/crypto/hash.hpp"
 #include "protocols/core/inproc_network.hpp"
 #include "protocols/core/registry.hpp"
@@ -618,6 +619,35 @@ TEST(Strategy, OwnValuesAreAttackerBytesWithoutAShareRecipeAndTheRecipesShareWit
         EXPECT_EQ(planned("modify", "own-nonce", "modify/own-nonce/M4." + f.name),
                   attacks::attacker_hex("own/M4." + f.name, m4.get(f.tag)->size()))
             << f.name;
+    }
+}
+
+TEST(Strategy, ASetUpMessageSeenInOneRunOnlyIsReplayedFromTheCaptureAndNotModifiedInFlight) {
+    // M1 captured in h1 but not h2 (as E2SEC's delegation flows only until it is cached): a
+    // fresh run r1 of a trace would not carry it, so replays take the captured observation and
+    // in-flight attacks leave it alone; M4, in every run, is still taken from r1.
+    Planning w;
+    Knowledge setup{prose_spec()};
+    for (const auto& c : w.clear) {
+        auto m = mtc::decode(prose::schema(), c.frame);
+        ASSERT_TRUE(m.ok());
+        if (m->type == prose::M1 && c.run == "h2") continue;
+        ASSERT_TRUE(setup.observe(c.frame, c.from, c.to, false, c.run, 0).ok());
+    }
+    const std::size_t m1_id = setup.in_run("h1", "M1")->id;
+    PlanContext ctx = w.ctx();
+    ctx.knowledge = &setup;
+    const auto replay = attacks::find_strategy("replay")->plan(ctx, {"replay", {"same-later"}});
+    const Trace* m1 = by_signature(replay, "replay/same-later/M1->UE#0");
+    const Trace* m4 = by_signature(replay, "replay/same-later/M4->MTCd#0");
+    ASSERT_NE(m1, nullptr);
+    ASSERT_NE(m4, nullptr);
+    EXPECT_EQ(m1->steps.at(1).term.at("msg"), "o" + std::to_string(m1_id));
+    EXPECT_EQ(m4->steps.at(1).term.at("msg"), "r1.M4");
+    for (const char* strategy : {"modify", "relay", "mitm"}) {
+        for (const Trace& t : attacks::find_strategy(strategy)->plan(ctx, {strategy, {}})) {
+            EXPECT_EQ(t.signature.find("M1"), std::string::npos) << t.signature;
+        }
     }
 }
 
