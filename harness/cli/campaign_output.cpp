@@ -212,6 +212,9 @@ std::string evidence(const report::ClaimVerdict& c) {
             if (c.finding_ids.empty()) return c.note.empty() ? "(no finding recorded)" : c.note;
             return join_some(c.finding_ids, 60);
         case report::Verdict::holds:
+            // A claim judged by one dedicated step (forward secrecy by the compromise) says
+            // what that step tried.
+            if (!c.note.empty()) return shorten(c.note, 70);
             if (c.attacks_tried.empty()) return "attacks tried: none";
             return "attacks tried: " + join_some(c.attacks_tried, 60);
         case report::Verdict::not_tested:
