@@ -13,7 +13,7 @@ int cmd_role(const std::vector<std::string>& args) {
     po::options_description opts("options");
     runner::RoleProcessOptions o;
     std::vector<std::string> peers, weaken;
-    std::string variant, events, ca, cert, key;
+    std::string variant, events, ca, cert, key, state_dir;
     std::uint64_t seed = 0;
     // clang-format off
     opts.add_options()
@@ -26,6 +26,7 @@ int cmd_role(const std::vector<std::string>& args) {
         ("variant", po::value(&variant), "override the keys file's variant (as-specified, hardened)")
         ("seed", po::value(&seed), "seed the role's randomness (reproducible runs)")
         ("events", po::value(&events), "also append every event as JSON Lines to FILE")
+        ("state-dir", po::value(&state_dir), "durable role state, e.g. a server's message store (default: state/ next to the keys file)")
         ("tls-ca", po::value(&ca), "CA certificate (default: ../pki/ca.pem from the keys file)")
         ("tls-cert", po::value(&cert), "this instance's certificate (default: cert.pem next to the keys file)")
         ("tls-key", po::value(&key), "this instance's private key (default: key.pem next to the keys file)")
@@ -69,6 +70,7 @@ int cmd_role(const std::vector<std::string>& args) {
     }  // an unknown protocol is reported by the role process
     if (vm->count("seed") != 0) o.seed = seed;
     if (!events.empty()) o.events_file = events;
+    if (!state_dir.empty()) o.state_dir = state_dir;
     if (!ca.empty()) o.tls_ca = ca;
     if (!cert.empty()) o.tls_cert = cert;
     if (!key.empty()) o.tls_key = key;

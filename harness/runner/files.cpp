@@ -37,6 +37,13 @@ Status write_file_atomic(const std::string& path, std::string_view content, mode
         ::unlink(tmp.c_str());
         return make_error("cannot rename " + tmp + " to " + path + ": " + why);
     }
+    // The rename itself is durable only once the directory is flushed.
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
     return Ok{};
 }
 

@@ -20,6 +20,7 @@
 #include "harness/net/stream.hpp"
 #include "harness/net/udp.hpp"
 #include "harness/runner/control_server.hpp"
+#include "harness/runner/dir_storage.hpp"
 #include "harness/runner/keys_file.hpp"
 #include "protocols/core/clock.hpp"
 #include "protocols/core/codec.hpp"
@@ -195,7 +196,12 @@ int RoleHost::setup() {
     }
     fingerprinter_ = std::make_unique<KeyFingerprinter>(keys_.fingerprint_salt);
     deployment_ = keys_.deployment();
-    const RoleRuntime rt{o_.seed, &clock_, this, fingerprinter_.get()};
+    // Durable state (e.g. a server's message store) next to the keys unless told otherwise.
+    const std::string state_dir = o_.state_dir.value_or(
+        (std::filesystem::path(o_.keys_file).parent_path() / "state").string());
+    auto storage = DirStorage::open(state_dir);
+    if (!storage) return fail(2, storage.error().describe());
+    const RoleRuntime rt{o_.seed, &clock_, this, fingerprinter_.get(), std::move(storage).value()};
     auto role = instantiate_role(*spec_, deployment_, keys_.plan, rt, [&](const std::string& inst) {
         return address_of_instance.at(inst);
     });

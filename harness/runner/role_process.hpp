@@ -27,6 +27,8 @@ struct RoleProcessOptions {
     std::optional<std::uint64_t> seed;
     bool allow_remote = false;
     std::optional<std::string> events_file;  // JSON Lines, besides the control socket
+    // Durable role state (Env::storage); default: "state" next to the keys file.
+    std::optional<std::string> state_dir;
     // TLS material; defaults: cert.pem and key.pem next to the keys file, ../pki/ca.pem.
     std::optional<std::string> tls_ca, tls_cert, tls_key;
     // Initiator retransmission: first timeout, doubled per retry. 0 ms: an initiator never

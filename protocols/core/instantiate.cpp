@@ -40,6 +40,7 @@ Result<std::unique_ptr<Role>> instantiate_role(const ProtocolSpec& spec,
     }
     for (const auto& [k, v] : plan.settings) env.settings[k] = v;
     env.weakened = plan.weakened;
+    env.storage = runtime.storage ? runtime.storage : std::make_shared<MemoryStorage>();
     return rs->make(std::move(env));
 }
 

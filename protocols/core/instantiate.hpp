@@ -10,6 +10,7 @@
 
 #include "protocols/core/result.hpp"
 #include "protocols/core/spec.hpp"
+#include "protocols/core/storage.hpp"
 
 namespace mtc {
 
@@ -18,6 +19,8 @@ struct RoleRuntime {
     const Clock* clock = nullptr;
     EventSink* sink = nullptr;
     const KeyFingerprinter* fingerprinter = nullptr;
+    // The instance's durable state; null gives it a fresh MemoryStorage.
+    std::shared_ptr<Storage> storage;
 };
 
 using AddressOf = std::function<Address(const std::string& instance)>;

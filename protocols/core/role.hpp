@@ -17,6 +17,7 @@
 #include "protocols/core/message.hpp"
 #include "protocols/core/rng.hpp"
 #include "protocols/core/schema.hpp"
+#include "protocols/core/storage.hpp"
 
 namespace mtc {
 
@@ -62,6 +63,8 @@ struct Env {
     // Test-only: names of checks (RoleSpec::checks) this instance skips. Honoured only in builds
     // configured with MTC_ENABLE_WEAKENING; the CLI refuses to set it otherwise.
     std::set<std::string> weakened;
+    // Durable state that survives a restart of the role (never null once instantiated).
+    std::shared_ptr<Storage> storage;
 };
 
 // True in builds where Env::weakened is honoured (tests); false in release builds.

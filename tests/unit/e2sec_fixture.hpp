@@ -66,7 +66,7 @@ struct E2secWorld {
         }
         G = e2sec::group_by_name(o.group);
         variant = *e2sec::variant_from_name(o.signature);
-        const RoleRuntime rt{42, &clock, &sink, &fp};
+        const RoleRuntime rt{42, &clock, &sink, &fp, nullptr};
         for (const auto& plan : d.instances) {
             auto r = instantiate_role(e2sec::spec(), d, plan, rt,
                                       [](const std::string& i) { return i; });

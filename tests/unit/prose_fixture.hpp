@@ -43,7 +43,7 @@ struct ProseWorld {
             if (auto it = settings.find(plan.instance); it != settings.end())
                 plan.settings = it->second;
         }
-        const RoleRuntime rt{42, &clock, &sink, &fp};
+        const RoleRuntime rt{42, &clock, &sink, &fp, nullptr};
         for (const auto& plan : d.instances) {
             auto r = instantiate_role(prose::spec(), d, plan, rt,
                                       [](const std::string& i) { return i; });

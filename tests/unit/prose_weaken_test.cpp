@@ -22,7 +22,7 @@ std::unique_ptr<ProseWorld> weakened_world(const std::string& instance,
     auto w = std::make_unique<ProseWorld>(variant, "basic", "default", std::move(instances));
     InstancePlan plan = *w->d.find(instance);
     plan.weakened = checks;
-    const RoleRuntime rt{42, &w->clock, &w->sink, &w->fp};
+    const RoleRuntime rt{42, &w->clock, &w->sink, &w->fp, nullptr};
     auto r =
         instantiate_role(prose::spec(), w->d, plan, rt, [](const std::string& i) { return i; });
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().describe());
@@ -254,7 +254,7 @@ TEST(ProseWeakenNames, AnUnknownCheckIsRefusedWithTheValidOnes) {
     ProseWorld w;
     InstancePlan plan = *w.d.find("MTCs#0");
     plan.weakened = {"MTCsMIC"};  // the MTCd's, not the MTCs's
-    const RoleRuntime rt{42, &w.clock, &w.sink, &w.fp};
+    const RoleRuntime rt{42, &w.clock, &w.sink, &w.fp, nullptr};
     auto r = instantiate_role(prose::spec(), w.d, plan, rt, [](const std::string& i) { return i; });
     ASSERT_FALSE(r.ok());
     EXPECT_THAT(r.error().describe(), HasSubstr("no weakenable check 'MTCsMIC'"));
