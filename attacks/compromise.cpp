@@ -17,43 +17,6 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
     return out;
 }
 
-// The identity a recipe's key belongs to: the value of `identity_field` in `msg`, if present.
-const Bytes* identity_in(const Knowledge& k, const Message& msg, const std::string& field) {
-    const MessageSpec* ms = k.spec().schema->message(msg.type);
-    const FieldSpec* fs = ms == nullptr ? nullptr : ms->field(field);
-    return fs == nullptr ? nullptr : msg.get(fs->tag);
-}
-
-// Opens every sealed field whose key the attacker holds, until nothing new opens (an opened
-// secret may itself be the key of another seal). Returns how many secrets were learned.
-std::size_t open_seals(Knowledge& k) {
-    std::size_t opened = 0;
-    for (bool more = true; more;) {
-        more = false;
-        for (const Observation& o : k.observations()) {
-            for (const SealRecipe& r : k.spec().recipes.seals) {
-                if (r.type != o.msg.type || !r.open) continue;
-                const MessageSpec* ms = k.spec().schema->message(o.msg.type);
-                const FieldSpec* sealed = ms == nullptr ? nullptr : ms->field(r.field);
-                if (sealed == nullptr || !o.msg.has(sealed->tag)) continue;
-                const Bytes* who = identity_in(k, o.msg, r.identity_field);
-                if (who == nullptr) continue;
-                const std::string identity(who->begin(), who->end());
-                const std::string learned = r.yields + ":" + identity;
-                if (k.secret(learned) != nullptr) continue;
-                const SecretBytes* key = k.secret(r.secret + ":" + identity);
-                if (key == nullptr) continue;
-                auto plain = r.open(o.msg, view(*key));
-                if (!plain) continue;  // not this key's seal, or tampered with
-                k.learn_secret(learned, std::move(plain).value());
-                ++opened;
-                more = true;
-            }
-        }
-    }
-    return opened;
-}
-
 struct Exponent {
     std::string label;  // "secret x:mtcd-0", "key DMKey": names only, never the value
     SecretBytes value;
@@ -85,7 +48,7 @@ CompromiseOutcome compromise_all(Knowledge& k, const CompromiseInput& in) {
             ++out.instances;
         }
     }
-    out.opened = open_seals(k);
+    out.opened = k.open_seals();
     out.honest_runs = in.runs.size();
 
     const std::vector<Exponent> exps = exponents(k);

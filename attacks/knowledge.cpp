@@ -22,7 +22,9 @@ Result<const Observation*> Knowledge::observe(Bytes frame, std::string from, std
     o.frame = std::move(frame);
     o.msg = std::move(msg).value();
     obs_.push_back(std::move(o));
-    return &obs_.back();
+    const std::size_t id = obs_.size() - 1;
+    if (!secrets_.empty() && !spec_->recipes.seals.empty()) open_seals();
+    return &obs_[id];
 }
 
 const Observation* Knowledge::find(std::size_t id) const {
@@ -125,6 +127,41 @@ bool Knowledge::is_compromised_identity(const std::string& identity) const {
 const SecretBytes* Knowledge::secret(const std::string& name) const {
     auto it = secrets_.find(name);
     return it == secrets_.end() ? nullptr : &it->second;
+}
+
+std::size_t Knowledge::open_seals() {
+    std::size_t opened = 0;
+    for (bool more = true; more;) {
+        more = false;
+        for (const Observation& o : obs_) {
+            const MessageSpec* ms = spec_->schema->message(o.msg.type);
+            if (ms == nullptr) continue;
+            for (const SealRecipe& r : spec_->recipes.seals) {
+                const FieldSpec* sealed = ms->field(r.field);
+                const FieldSpec* owner = ms->field(r.identity_field);
+                if (r.type != o.msg.type || !r.open || sealed == nullptr || owner == nullptr ||
+                    !o.msg.has(sealed->tag) || !o.msg.has(owner->tag)) {
+                    continue;
+                }
+                const Bytes& who = *o.msg.get(owner->tag);
+                const std::string identity(who.begin(), who.end());
+                const std::string learned = r.yields + ":" + identity;
+                const std::string key_name = r.secret + ":" + identity;
+                if (secret(learned) != nullptr) continue;
+                const SecretBytes* key = secret(key_name);
+                if (key == nullptr) continue;
+                auto plain = r.open(o.msg, view(*key));
+                if (!plain) continue;  // not this key's seal, or tampered with
+                learn_key(learned, *plain,
+                          "field " + r.field + " of " + ms->name + " (observation " +
+                              std::to_string(o.id) + ") opened with " + key_name);
+                learn_secret(learned, std::move(plain).value());
+                ++opened;
+                more = true;
+            }
+        }
+    }
+    return opened;
 }
 
 }  // namespace mtc::attacks

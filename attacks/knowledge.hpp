@@ -74,6 +74,13 @@ public:
     // A secret recovered otherwise (e.g. opened from a sealed field with a compromised key),
     // named like a long-term one ("sigma:mtcd-0"); an already held name keeps its value.
     void learn_secret(const std::string& name, SecretBytes value);
+    // Opens every sealed field (SealRecipe) whose key the attacker holds, until nothing new
+    // opens (an opened secret may be the key of another seal); each plaintext is learned as
+    // the secret "<yields>:<identity>" and as a key (so secrecy claims see it). observe() calls
+    // it, so an insider reads what is sealed to it as soon as it is seen; after a compromise
+    // the caller does (the compromise strategy counts what opened).
+    // Returns how many secrets it learned.
+    std::size_t open_seals();
 
     [[nodiscard]] const ProtocolSpec& spec() const { return *spec_; }
 
