@@ -20,7 +20,7 @@
 //         | {"dh_share":{"group":"dh_2048_256","exp":"a"}}   g^x, x the attacker's exponent "a"
 //         | {"dh_key":{"group":...,"exp":"a","peer":DATA}}   peer^x
 //         | {"seal"|"open":{"alg":1..4,"key":DATA,"nonce":DATA,"aad":DATA,"data":DATA}} (AEAD)
-//   Signing with a compromised key arrives with the first protocol that signs (E2SEC).
+//   No signing function yet (an E2SEC insider could sign with its opened delegation).
 // Field-level ops on a message may produce frames that do not encode under the schema (that is
 // the point of truncate/extend); the result is then sent as encode_unchecked bytes.
 #pragma once
