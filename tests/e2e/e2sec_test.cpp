@@ -131,9 +131,13 @@ TEST(E2secCampaign, AsSpecifiedAReplayedS1IsAcceptedByAFreshMtcdWhileSkStaysSecr
     EXPECT_EQ(c.cmd.code, 1) << diag(c);
     // Found by the engine: S1 carries nothing fresh from the MTCD, so a captured S1 replayed
     // into a new run is accepted a second time (injective agreement of the MTCD on the MTCS).
-    EXPECT_FALSE(findings(c.report, "injective:MTCS->MTCD", "replay").empty())
-        << c.report["findings"].dump(1);
+    const auto replayed = findings(c.report, "injective:MTCS->MTCD", "replay");
+    ASSERT_FALSE(replayed.empty()) << c.report["findings"].dump(1);
     EXPECT_EQ(verdict(c.report, "injective:MTCS->MTCD"), "violated");
+    // The finding reproduces on a fresh deployment.
+    const Cmd again = mtcfuzz("campaign replay " + c.dir + "/out/findings/" +
+                              replayed.front()["id"].get<std::string>());
+    EXPECT_EQ(again.code, 1) << again.out << again.err;
     // ... while SK stays secret: without a the attacker cannot compute g^ab.
     EXPECT_EQ(verdict(c.report, "secrecy:SK"), "holds");
     // MITM substituting g^a / g^b, forged and expired warrants: rejected, claims hold.
