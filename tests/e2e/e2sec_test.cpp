@@ -58,14 +58,21 @@ INSTANTIATE_TEST_SUITE_P(Variants, E2secLive,
                                          : "as_specified");
                          });
 
-TEST(E2secLive, MismatchedSignatureVariantsAreRejectedWithAReason) {
-    // The MTCS signs E-Schnorr, the devices expect E-DSA: every S1 is rejected, and the reason
-    // says why rather than "signature equation fails".
-    const std::string dir = temp_dir("e2sec-mismatch");
+TEST(E2secLive, SignatureAndGroupOptionsReachTheKeysAndAreCheckedEverywhere) {
+    // The options land in every keys file; a bad value is refused by simulate and by a role
+    // process, and an option of another protocol is refused with what that protocol takes.
+    // (A role configured for another variant than its peer rejects with "sig_alg is not the
+    // configured signature": e2sec_roles_test.)
+    const std::string dir = temp_dir("e2sec-options");
     const Cmd p = mtcfuzz("provision e2sec -o " + dir + "/d --signature dsa --group dh_1024_160");
     ASSERT_EQ(p.code, 0) << p.err;
     const std::string keys = slurp(dir + "/d/MTCD-0/keys.json");
     EXPECT_NE(keys.find("\"signature\": \"dsa\""), std::string::npos) << keys;
+    // A role process refuses an unknown variant before it opens a socket.
+    const Cmd role = mtcfuzz("role e2sec MTCD --bind 127.0.0.1:4242 --keys " + dir +
+                             "/d/MTCD-0/keys.json --control " + dir + "/c.sock --signature rsa");
+    EXPECT_EQ(role.code, 2) << role.err;
+    EXPECT_NE(role.err.find("signature"), std::string::npos) << role.err;
     const Cmd bad = mtcfuzz("simulate e2sec --sessions 1 --signature rsa");
     EXPECT_EQ(bad.code, 2);
     EXPECT_NE(bad.err.find("signature"), std::string::npos) << bad.err;
