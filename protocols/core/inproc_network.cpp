@@ -12,7 +12,8 @@ InProcNetwork::InProcNetwork(const ProtocolSpec& spec, const Deployment& deploym
         role_of_[plan.instance] = plan.role;
         identity_of_[plan.instance] = plan.creds.identity;
     }
-    const RoleRuntime runtime{config_.seed, config_.clock, config_.sink, config_.fingerprinter, nullptr};
+    const RoleRuntime runtime{config_.seed, config_.clock, config_.sink, config_.fingerprinter,
+                              nullptr};
     for (const auto& plan : deployment.instances) {
         // Planned by the spec's own provisioning, so this only fails on a spec bug; such an
         // instance is left out and its frames are lost, which the summary then shows.

@@ -408,8 +408,9 @@ TEST(CampaignErrors, Settings) {
 }
 
 TEST(CampaignErrors, Attacks) {
-    expect_error(with("\n[[attack]]\nstrategy = \"fuzz\"\n"), "\"fuzz\"",
-                 {"unknown strategy 'fuzz' (strategies: replay, modify, relay, mitm, guess, compromise)"});
+    expect_error(
+        with("\n[[attack]]\nstrategy = \"fuzz\"\n"), "\"fuzz\"",
+        {"unknown strategy 'fuzz' (strategies: replay, modify, relay, mitm, guess, compromise)"});
     expect_error(with("only = [\"same-earlier\"]\n"), "\"same-earlier\"",
                  {"strategy replay has no option 'same-earlier'",
                   "(options: fresh-session, same-later, other-instance, insider, captured)"});
