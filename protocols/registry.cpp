@@ -4,6 +4,7 @@
 
 #include "protocols/e2sec/spec.hpp"
 #include "protocols/prose/spec.hpp"
+#include "protocols/sga/spec.hpp"
 
 namespace mtc {
 
@@ -11,6 +12,7 @@ const std::vector<const ProtocolSpec*>& registered_protocols() {
     static const std::vector<const ProtocolSpec*> all = {
         &prose::spec(),
         &e2sec::spec(),
+        &sga::spec(),
     };
     return all;
 }

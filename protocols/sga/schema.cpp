@@ -61,11 +61,22 @@ const Schema& schema() {
                         }},
             MessageSpec{RegAck, "RegAck", {id(ID_d, "ID_d", false), id(ID_G, "ID_G"), status()}},
             MessageSpec{Reject, "Reject", {id(ID_G, "ID_G"), status()}},
-            MessageSpec{A1, "A1", {ct_pk()}},
-            MessageSpec{A2, "A2", {cid(), ct(kMinNegPlain, kMaxNegPlain)}},
+            MessageSpec{A1,
+                        "A1",
+                        {
+                            ct_pk(),
+                            f(N_A, "N_A", FK::nonce, kNonceLen, kNonceLen, false),
+                            f(TS, "TS", FK::timestamp, 8, 8, false),
+                            f(MacA, "MAC_A", FK::mac, kMacLen, kMacLen, false),
+                        }},
+            MessageSpec{
+                A2, "A2", {id(ID_dj, "ID_dj", false), cid(), ct(kMinNegPlain, kMaxNegPlain)}},
             MessageSpec{A3, "A3", {ct_pk()}},
             MessageSpec{A4, "A4", {cid(), ct(kMinNegPlain, kMaxNegPlain)}},
-            MessageSpec{B1, "B1", {id(ID_d, "ID_d"), cid(), ct(kMinKexPlain, kMaxKexPlain)}},
+            MessageSpec{B1,
+                        "B1",
+                        {id(ID_d, "ID_d"), id(ID_dj, "ID_dj", false), cid(),
+                         ct(kMinKexPlain, kMaxKexPlain)}},
             MessageSpec{B2, "B2", {cid(), ct(kMinInvPlain, kMaxInvPlain)}},
             MessageSpec{B3, "B3", {id(ID_d, "ID_d"), cid(), ct(kMinKexPlain, kMaxKexPlain)}},
             MessageSpec{B6i, "B6i", b6_fields()},
@@ -79,6 +90,10 @@ const Schema& schema() {
                             cid(),
                             ct(kMinDataPlain, kMaxDataPlain),
                         }},
+            MessageSpec{
+                DataAck,
+                "DataAck",
+                {id(ID_src, "ID_src"), id(ID_dst, "ID_dst"), f(Seq, "Seq", FK::opaque, 8, 8)}},
         },
     };
     return s;

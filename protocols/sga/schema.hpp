@@ -8,16 +8,18 @@
 //   Reg     d -> S    EncKd = E^G_PK(k_d), RegCid = x, EncId = E^x_{k_d}(ID_d), CidSet_d
 //   RegAck  S -> d    [ID_d], ID_G, StatusCode          (the "acceptance acknowledgment")
 //   Reject  S -> d_i  ID_G, StatusCode (A2's "reject the request and send a response to d_i")
-//   A1      d_i -> S  CtPK = E^G_PK(A1 plaintext)
-//   A2      S -> d_j  Cid, Ct = E^cid_{k_dj}(A2 plaintext)
+//   A1      d_i -> S  CtPK = E^G_PK(A1 plaintext) [hardened: N_A, TS, MAC_A]
+//   A2      S -> d_j  ID_dj, Cid, Ct = E^cid_{k_dj}(A2 plaintext)
 //   A3      d_j -> S  CtPK = E^G_PK(A3 plaintext)
 //   A4      S -> d_i  Cid, Ct = E^cid_{kt_i}(A4 plaintext)
-//   B1      d_i -> S  ID_d = ID_di, Cid, Ct = E^cid_{kt_i}(B1 plaintext)
+//   B1      d_i -> S  ID_d = ID_di, ID_dj, Cid, Ct = E^cid_{kt_i}(B1 plaintext)
 //   B2      S -> d_j  Cid, Ct = E^cid_{kt_j}(B2 plaintext)
 //   B3      d_j -> S  ID_d = ID_dj, Cid, Ct = E^cid_{kt_j}(B3 plaintext)
 //   B6i     S -> d_i  ID_di, ID_dj, NRs = N_j^R_s, MacS = f_{K_is}(ID_di, ID_dj, K_is, N_j^R_s)
 //   B6j     S -> d_j  ID_di, ID_dj, NRs = N_i^R_s, MacS = f_{K_js}(ID_di, ID_dj, K_js, N_i^R_s)
 //   Data    d -> S -> d'  ID_src, ID_dst, Seq, Cid, Ct = E^cid_K(Data plaintext)
+//   DataAck d' -> S   ID_src, ID_dst, Seq           (d' holds the Data: the store marks it
+//   delivered)
 //
 // Readings:
 //   - Every message that carries an E^x ciphertext also carries its cid in clear: the receiver
@@ -30,6 +32,13 @@
 //     the same fields (the MAC lists ID_di before ID_dj in both directions, as the paper does).
 //   - Data carries a per-sender sequence number Seq (u64 big-endian) in clear so the server's
 //     store and the delivery can be checked for loss; the paper indexes m_1, m_2, ... only.
+//   - A2 carries ID_dj and B1 carries ID_dj (the partner) in clear: the recipient / partner of
+//     the sealed content, which the receiver checks against the sealed copy (the roles' "id"
+//     check). Nothing the paper hides: the server addresses A2 to d_j anyway. Optional in the
+//     schema (the paper's messages decode), required by the roles.
+//   - Hardened only: A1 carries N_A (16-byte device nonce), TS (u64 microseconds) and MAC_A
+//     (f_{kt_i} over them, protocols/sga/role_util.hpp); DataAck is not in the paper (the
+//     store needs to know what was delivered).
 //   - StatusCode (RegAck, Reject): 0 = accepted, anything else a rejection code (the roles
 //     define them).
 //
@@ -63,6 +72,7 @@ enum MsgType : std::uint8_t {
     B6i = 11,
     B6j = 12,
     Data = 13,
+    DataAck = 14,
 };
 
 // One tag per paper name, shared by every message that carries the field.
@@ -84,6 +94,9 @@ enum Tag : std::uint8_t {
     Ct = 15,         // E^cid_k(...): 12-byte nonce || ciphertext || 16-byte tag
     NRs = 16,        // N_other^R_s
     MacS = 17,       // f_{K_s}(ID_di, ID_dj, K_s, N_other^R_s)
+    N_A = 18,        // hardened A1: the device's fresh nonce
+    TS = 19,         // hardened A1: the device's clock, u64 microseconds
+    MacA = 20,       // hardened A1: f_{kt_i}("SGA A1" || CtPK || N_A || TS)
 };
 
 // Key and field lengths.
@@ -96,6 +109,7 @@ inline constexpr std::size_t kMaxRsaCt = 512;  // 4096-bit key
 inline constexpr std::size_t kMacLen = 32;     // HMAC-SHA256
 inline constexpr std::size_t kSessionIdLen = 8;
 inline constexpr std::size_t kMaxData = 8192;  // Data plaintext m
+inline constexpr std::size_t kNonceLen = 16;   // hardened N_A
 inline constexpr std::size_t kMaxCids = 4;
 inline constexpr std::size_t kAeadNonceLen = 12;
 inline constexpr std::size_t kAeadTagLen = 16;
