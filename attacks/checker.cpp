@@ -54,6 +54,25 @@ std::string where(const Event& e) {
            session_hex(e.session);
 }
 
+// A protocol that commits several keys names each commit's in its "key" param, a comma list
+// of the claim subjects the key stands for (SGA: "kt,data" for the server's kt_i, "K,data"
+// for d_i's K, since the data's privacy rests on both). A claim about K ("secrecy:K",
+// "forward-secrecy:K", "freshness:K") judges the commits that list K, and every commit of a
+// protocol whose commits name none.
+bool judges_commit(const std::string& claim, const Event& e) {
+    auto it = e.params.find("key");
+    if (it == e.params.end()) return true;
+    const std::string subject = claim.substr(claim.find(':') + 1);
+    const std::string& list = it->second;
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+        const std::size_t comma = std::min(list.find(',', pos), list.size());
+        if (list.compare(pos, comma - pos, subject) == 0) return true;
+        pos = comma + 1;
+    }
+    return false;
+}
+
 bool accepts(EventKind k) {
     return k == EventKind::accept || k == EventKind::commit;
 }
@@ -366,8 +385,11 @@ std::vector<Violation> ClaimChecker::check(const Knowledge& knowledge) {
         for (const auto& kv : e.params) {
             if (s.nonce_params.count(kv.first) != 0) reused.emplace_back(kv.first, kv.second);
         }
+        const auto named = e.params.find("key");
+        const std::string key_name = named == e.params.end() ? "" : named->second;
         for (auto& pv : reused) {
-            auto ins = s.first_commit.emplace(e.role + "|" + pv.first + "|" + pv.second, i);
+            auto ins = s.first_commit.emplace(
+                e.role + "|" + key_name + "|" + pv.first + "|" + pv.second, i);
             if (!ins.second) {
                 reuses.push_back(Impl::Reuse{ins.first->second, i, pv.first, pv.second});
             }
@@ -380,7 +402,7 @@ std::vector<Violation> ClaimChecker::check(const Knowledge& knowledge) {
             case ClaimKind::secrecy:
                 for (const auto& [c, key] : exposed) {
                     const Event& e = s.events[c];
-                    if (!s.honest_instance(knowledge, e.instance) ||
+                    if (!judges_commit(claim, e) || !s.honest_instance(knowledge, e.instance) ||
                         knowledge.is_compromised_identity(e.peer)) {
                         continue;
                     }
@@ -395,6 +417,7 @@ std::vector<Violation> ClaimChecker::check(const Knowledge& knowledge) {
             case ClaimKind::forward_secrecy:
                 for (const auto& [c, key] : exposed) {
                     const Event& e = s.events[c];
+                    if (!judges_commit(claim, e)) continue;
                     // Honest at commit time: neither the committing instance nor its peer
                     // was compromised at or before the commit.
                     const auto mine = s.instance_compromised_at(knowledge, e.instance);
@@ -428,6 +451,7 @@ std::vector<Violation> ClaimChecker::check(const Knowledge& knowledge) {
                 for (const Impl::Reuse& r : reuses) {
                     const Event& first = s.events[r.first];
                     const Event& second = s.events[r.second];
+                    if (!judges_commit(claim, second)) continue;
                     const std::string what = r.param == "key_fp"
                                                  ? "a key (fingerprint " + r.value + ")"
                                                  : r.param + "=" + r.value;

@@ -97,7 +97,9 @@ std::vector<Outbound> Device::on_b6i(const Inbound& in) {
     }
     auto k = recover_key(m, *run);
     if (!k) return {};
-    const Params params = p2(*run, m.session);
+    Params params = p2(*run, m.session);
+    // What this key stands for, for the claim checker: secrecy:K and secrecy:data.
+    params["key"] = "K,data";
     const std::string partner = display(view(run->id_dj));
     events().commit(m.session, partner, params, view(*k));
 

@@ -238,7 +238,10 @@ std::vector<Outbound> Server::on_a1(const Inbound& in) {
     run.kt_i = std::move(kt_i).value();
     const std::uint64_t neg = negotiation_session(a1.session);
     events().accept(neg, peer, params);
-    events().commit(neg, peer, params, view(run.kt_i));
+    // What kt_i stands for, for the claim checker: secrecy:kt and secrecy:data.
+    Params committed = params;
+    committed["key"] = "kt,data";
+    events().commit(neg, peer, committed, view(run.kt_i));
     std::vector<Outbound> out;
     if (rec_j) {
         out = send_a2(a1.session, std::move(run));

@@ -361,6 +361,32 @@ TEST(ClaimChecker, SecrecyIsCheckedForOldCommitsAgainstNewKeysAndNewCommitsAgain
     EXPECT_TRUE(c.check(k).empty());
 }
 
+TEST(ClaimChecker, ACommitNamingItsKeyIsJudgedOnlyByThatKeysClaims) {
+    // A protocol with several keys names what each commit stands for ("key" param, a comma
+    // list): secrecy:DMKey then judges only the commits that list DMKey.
+    World w(1);
+    std::vector<Event> events(w.events().begin(), w.events().begin() + w.ends.at(0));
+    std::set<std::string> named_dmkey, named_other;
+    for (Event& e : events) {
+        if (e.kind != EventKind::commit) continue;
+        const bool mtcd = e.instance == "MTCd#0";
+        e.params["key"] = mtcd ? "other,DMKey" : "other";
+        (mtcd ? named_dmkey : named_other).insert(e.instance);
+    }
+    ASSERT_FALSE(named_dmkey.empty());
+    ASSERT_FALSE(named_other.empty());
+    Knowledge k(prose_spec());
+    k.learn_key("DMKey", w.dmkey(0), "test");
+    auto judged = [&](const std::string& claim) {
+        ClaimChecker c(prose_spec(), w.d, {claim}, w.fp);
+        for (const Event& e : events) c.add(e);
+        std::set<std::string> out;
+        for (const Violation& v : c.check(k)) out.insert(v.evidence.at(0).instance);
+        return out;
+    };
+    EXPECT_EQ(judged("secrecy:DMKey"), named_dmkey);
+}
+
 // Every instance of the deployment compromised at `at_us`.
 void compromise_all(const World& w, Knowledge& k, std::int64_t at_us) {
     for (const InstancePlan& p : w.d.instances) k.compromise(p.instance, p.creds, at_us);

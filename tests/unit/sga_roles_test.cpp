@@ -129,7 +129,13 @@ TEST(SgaHonest, EventsAgreeAcrossRolesAndDataIsDelivered) {
         // d_j accepts K and the Data on the same params; the server's kt commit is d_i's A1.
         auto aj = w.events("Device#1", EventKind::accept);
         ASSERT_EQ(aj.size(), 2u);
-        EXPECT_EQ(aj[0].params, ci[0].params);
+        // Commits also name what their key stands for, for the claim checker.
+        EXPECT_EQ(ci[0].params.at("key"), "K,data");
+        auto same = [](EventEmitter::Params p) {
+            p.erase("key");
+            return p;
+        };
+        EXPECT_EQ(aj[0].params, same(ci[0].params));
         EXPECT_EQ(aj[0].session, ci[0].session);
         EXPECT_EQ(aj[1].params.at("phase"), "data");
         auto cs = w.events("SGA#0", EventKind::commit);
@@ -138,7 +144,8 @@ TEST(SgaHonest, EventsAgreeAcrossRolesAndDataIsDelivered) {
         EXPECT_EQ(cs[0].peer, "dev-0");
         auto bi = w.events("Device#0", EventKind::begin);
         ASSERT_EQ(bi.size(), 4u);  // A1 (server), B1 (server, d_j), Data (d_j)
-        EXPECT_EQ(bi[0].params, cs[0].params);
+        EXPECT_EQ(cs[0].params.at("key"), "kt,data");
+        EXPECT_EQ(bi[0].params, same(cs[0].params));
         EXPECT_EQ(bi[0].params.count("N_A"), std::string(variant) == "hardened" ? 1u : 0u);
         EXPECT_EQ(w.count("SGA#0", EventKind::accept), 4u);  // A1, A3, B1, B3
         // Both devices registered (d_j when prompted); the store holds the Data, delivered.
