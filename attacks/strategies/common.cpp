@@ -11,25 +11,22 @@ namespace mtc::attacks {
 std::vector<Sighting> sightings(const PlanContext& ctx) {
     std::vector<Sighting> out;
     const std::string first = ctx.initiators.empty() ? std::string() : ctx.initiators.front();
-    std::size_t runs = 0;  // honest runs started at `first`
-    for (const auto& [run, at] : ctx.run_initiator) runs += at == first ? 1 : 0;
     for (const MessageFlow& f : ctx.spec->recipes.flows) {
         const MessageSpec* ms = ctx.spec->schema->message(f.type);
         if (ms == nullptr) continue;
         const Observation* seen = nullptr;
-        std::set<std::string> in_runs;
+        std::set<std::string> in_runs;  // honest runs (any initiator) that carried this flow
         for (const Observation* o : ctx.knowledge->of_type(f.type)) {
             auto it = ctx.run_initiator.find(o->run);
-            if (it == ctx.run_initiator.end() || it->second != first) continue;
-            if (o->from.empty() || o->to.empty()) continue;
+            if (it == ctx.run_initiator.end() || o->from.empty() || o->to.empty()) continue;
             // A type several roles send has one flow per sender: match the sender's role.
             if (role_of(*ctx.deployment, o->from) != f.from_role) continue;
-            if (seen == nullptr) seen = o;
             in_runs.insert(o->run);
+            if (seen == nullptr && it->second == first) seen = o;
         }
         if (seen == nullptr) continue;
         out.push_back({&f, ms, seen, !ctx.spec->is_secure_link(f.from_role, f.to_role),
-                       in_runs.size() == runs});
+                       in_runs.size() == ctx.run_initiator.size()});
     }
     return out;
 }

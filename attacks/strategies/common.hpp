@@ -18,7 +18,7 @@ struct Sighting {
     const MessageSpec* spec = nullptr;
     const Observation* obs = nullptr;  // first sighting, in a run started at the first initiator
     bool clear = true;                 // seen on the wire (false: only an insider sees it)
-    // Seen in every honest run of that initiator. A set-up message (a credential the roles
+    // Seen in every honest run (of any initiator). A set-up message (a credential the roles
     // fetch once and keep until it expires) flows only in some runs: a fresh run r1 will not
     // carry it, so in-flight attacks skip it and replays take the captured copy (replay_ref).
     bool per_run = true;
