@@ -95,7 +95,7 @@ Campaign campaign(const std::string& tag, const std::string& variant, const std:
     const std::string file = c.dir + "/c.toml";
     std::ofstream(file) << "[campaign]\nname = \"" << tag << "\"\nprotocol = \"e2sec\"\nseed = 5\n"
                         << "[deployment]\nvariant = \"" << variant << "\"\n"
-                        << "instances = { EPC = 1, MTCS = 1, MTCD = 2 }\n"
+                        << "instances = { EPC = 1, MTCS = 2, MTCD = 2 }\n"
                         << "group = \"dh_1024_160\"\n"
                         << (weaken.empty() ? "" : "weaken = " + weaken + "\n")
                         << "[honest]\nsessions = 3\n[budget]\nseconds = 240\nsessions = 3000\n"
