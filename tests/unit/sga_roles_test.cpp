@@ -441,6 +441,156 @@ TEST(SgaChecks, ServerKeyExchange) {
                  });
 }
 
+// d_j's kt_j as the server recovers it: A3's (m xor kt_j) xor m, with m read from A2 under k_dj
+// (kt_i as-specified, N_S hardened).
+SecretBytes kt_j_of(const SgaWorld& w) {
+    const SealRecipe& a2_seal = sga::spec().recipes.seals.at(0);
+    auto m = a2_seal.open(w.sent(A2).at(0), view(w.secret("Device#1", "k_d"))).value();
+    auto a3 =
+        decode_a3(view(dg_decrypt(w.server_key(), w.sent(A3).at(0).get_or_empty(CtPK)).value()))
+            .value();
+    return xor_bytes(view(a3.kt_xor), view(m)).value();
+}
+
+TEST(SgaChecks, ServerA3) {
+    // A3 re-encrypted under PK with edits (the test reads it with the server's PR).
+    auto a3_edit = [](std::function<void(NegotiationResponse&)> edit) {
+        return [edit](SgaWorld& w) {
+            Message a3 = w.until(A3, "Device#0");
+            auto resp =
+                decode_a3(view(dg_decrypt(w.server_key(), a3.get_or_empty(CtPK)).value())).value();
+            edit(resp);
+            const RsaKey pk =
+                RsaKey::from_public_pem(w.plan("Device#1").creds.attrs.at("PK")).value();
+            a3.set(CtPK, eg_encrypt(pk, view(resp.encode())).value());
+            w.pump("Device#1", {Outbound{"SGA#0", a3}}, {A4});
+        };
+    };
+    for (const SgaOptions& o : {SgaOptions{}, hardened()}) {
+        expect_check(o, "SGA#0", {"id"}, "A3 names other identities",
+                     a3_edit([](NegotiationResponse& r) { r.id_g = to_bytes("sga-7"); }));
+        expect_check(o, "SGA#0", {"id"}, "A3 names other identities",
+                     a3_edit([](NegotiationResponse& r) { r.id_di = to_bytes("dev-1"); }));
+        expect_check(o, "SGA#0", {"id"}, "A3 names other identities",
+                     a3_edit([](NegotiationResponse& r) { r.id_dj = to_bytes("dev-0"); }));
+        // Weakened, the server seals A4 under the cid it negotiated.
+        expect_check(o, "SGA#0", {"cid-match"}, "A3 cid is not the negotiated cid",
+                     a3_edit([](NegotiationResponse& r) { r.cid = CipherId::aes_256_gcm; }));
+    }
+    expect_check({}, "SGA#0", {}, "A3 does not decrypt under PR", [](SgaWorld& w) {
+        Message a3 = w.until(A3, "Device#0");
+        Bytes c = to_bytes(a3.get_or_empty(CtPK));
+        c[7] ^= 1;
+        a3.set(CtPK, c);
+        w.deliver("SGA#0", a3, "Device#1");
+    });
+    // The weakened A3 still reaches d_i as a good A4: the run commits.
+    SgaOptions weak;
+    weak.weakened["SGA#0"] = {"id", "cid-match"};
+    if (weakening_enabled()) {
+        SgaWorld w(weak);
+        a3_edit([](NegotiationResponse& r) { r.cid = CipherId::aes_256_gcm; })(w);
+        EXPECT_EQ(w.count("SGA#0", EventKind::accept), 2u) << w.last_reject("SGA#0");  // A1, A3
+    }
+}
+
+TEST(SgaChecks, ServerB3) {
+    // B3 re-sealed under kt_j with edits.
+    auto b3_edit = [](std::function<void(KeyExchangeRequest&, Message&)> edit) {
+        return [edit](SgaWorld& w) {
+            Message b3 = w.until(B3, "Device#0");
+            const bool h = w.d.options.variant == "hardened";
+            const SecretBytes kt = kt_j_of(w);
+            const Bytes aad = sealed_aad(h, B3, b3.session);
+            auto pt = sym_open(CipherId::aes_128_gcm, view(kt), view(aad), b3.get_or_empty(Ct));
+            ASSERT_TRUE(pt.ok());
+            auto req = decode_b3(view(*pt)).value();
+            edit(req, b3);
+            SeededRng rng(3, "reseal");
+            b3.set(Ct, sym_seal(CipherId::aes_128_gcm, view(kt), view(aad), view(req.encode()), rng)
+                           .value());
+            w.pump("Device#1", {Outbound{"SGA#0", b3}}, {B6i, B6j});
+        };
+    };
+    for (const SgaOptions& o : {SgaOptions{}, hardened()}) {
+        expect_check(o, "SGA#0", {"kex-mac"}, "B3 f_K_s(N) does not verify",
+                     b3_edit([](KeyExchangeRequest& r, Message&) { r.mac[0] ^= 1; }));
+        expect_check(o, "SGA#0", {"id"}, "B3 plaintext names other identities",
+                     b3_edit([](KeyExchangeRequest& r, Message&) { r.id_g = to_bytes("sga-7"); }));
+        expect_check(o, "SGA#0", {"id"}, "B3 plaintext names other identities",
+                     b3_edit([](KeyExchangeRequest& r, Message&) { r.id_di = to_bytes("dev-1"); }));
+        expect_check(
+            o, "SGA#0", {"id"}, "B3 names other identities",
+            b3_edit([](KeyExchangeRequest&, Message& m) { m.set(ID_d, to_bytes("dev-5")); }));
+        expect_check(o, "SGA#0", {"cid-match"}, "B3 Cid is not the negotiated cid",
+                     b3_edit([](KeyExchangeRequest&, Message& m) { m.set(Cid, Bytes{2}); }),
+                     "B3 does not open under kt_j");
+    }
+    expect_check(hardened(), "SGA#0", {"kex-clear"}, "B3 clear N or K_s differs",
+                 b3_edit([](KeyExchangeRequest& r, Message&) {
+                     const DlGroup G = DlGroup::named(crypto::GroupId::dh_1024_160).value();
+                     r.k_s = to_secret(view(encode_element(G, G.g())));
+                 }));
+    expect_check({}, "SGA#0", {}, "B3 does not open under kt_j", [](SgaWorld& w) {
+        Message b3 = w.until(B3, "Device#0");
+        Bytes c = to_bytes(b3.get_or_empty(Ct));
+        c.back() ^= 1;
+        b3.set(Ct, c);
+        w.deliver("SGA#0", b3, "Device#1");
+    });
+    expect_check({}, "SGA#0", {}, "B3 for no run awaiting it", [](SgaWorld& w) {
+        Message b3 = w.until(B3, "Device#0");
+        b3.session ^= 1;
+        w.deliver("SGA#0", b3, "Device#1");
+    });
+    // A B3 before B1 was taken (the run still awaits B1).
+    expect_check({}, "SGA#0", {}, "B3 for no run awaiting it", [](SgaWorld& w) {
+        const Message b1 = w.until(B1, "Device#0");
+        Message b3 = b1;
+        b3.type = B3;
+        w.deliver("SGA#0", b3, "Device#0");
+    });
+    expect_check({}, "SGA#0", {}, "B1 for no run awaiting it", [](SgaWorld& w) {
+        Message b1 = w.until(B1, "Device#0");
+        b1.session ^= 1;
+        w.deliver("SGA#0", b1, "Device#0");
+    });
+}
+
+TEST(SgaChecks, ServerDataAck) {
+    // The DataAck of a delivered Data, again: nothing undelivered matches it.
+    expect_check({}, "SGA#0", {}, "DataAck for no undelivered stored message", [](SgaWorld& w) {
+        w.run();
+        ASSERT_EQ(w.count("SGA#0", EventKind::reject), 0u) << w.last_reject("SGA#0");
+        EXPECT_TRUE(w.deliver("SGA#0", w.sent(DataAck).at(0), "Device#1").empty());
+    });
+    // A DataAck for a stored, undelivered Data but another Seq / source / session.
+    for (int edit = 0; edit < 3; ++edit) {
+        expect_check(
+            {}, "SGA#0", {}, "DataAck for no undelivered stored message", [edit](SgaWorld& w) {
+                const Message fwd = data_to_dj(w);
+                Message ack = make_msg(DataAck, fwd.session);
+                ack.set(ID_src, to_bytes(fwd.get_or_empty(ID_src)));
+                ack.set(ID_dst, to_bytes(fwd.get_or_empty(ID_dst)));
+                ack.set(Seq, u64_bytes(1));
+                if (edit == 0) ack.set(Seq, u64_bytes(2));
+                if (edit == 1) ack.set(ID_src, to_bytes("dev-7"));
+                if (edit == 2) ack.session ^= 1;
+                w.deliver("SGA#0", ack, "Device#1");
+                // Still undelivered: a restarted server re-sends it to d_j.
+                w.restart("SGA#0");
+                w.run("Device#1");
+                EXPECT_EQ(w.events("Device#1", EventKind::accept).at(1).params.at("phase"), "data");
+            });
+    }
+    expect_check({}, "SGA#0", {}, "DataAck has a field of the wrong length", [](SgaWorld& w) {
+        w.run();
+        Message ack = w.sent(DataAck).at(0);
+        ack.set(Seq, Bytes(7, 0));
+        w.deliver("SGA#0", ack, "Device#1");
+    });
+}
+
 // ---- Device checks ---------------------------------------------------------------------------
 
 TEST(SgaChecks, DeviceNegotiationAndKeyExchange) {
@@ -510,6 +660,118 @@ TEST(SgaChecks, DeviceNegotiationAndKeyExchange) {
             w.deliver("Device#1", d, "SGA#0");
         },
         "Data does not open under K");
+}
+
+Message status_msg(std::uint8_t type, std::uint64_t session, std::uint8_t status,
+                   const std::string& id_g = "sga-0") {
+    Message m = make_msg(type, session);
+    m.set(ID_G, to_bytes(id_g));
+    m.set(StatusCode, Bytes{status});
+    return m;
+}
+bool is_registered(const SgaWorld& w, const std::string& device) {
+    auto v = w.storage.at(device)->get("registered");
+    return v.ok() && v->has_value();
+}
+
+TEST(SgaChecks, DeviceRegAck) {
+    // id: a RegAck from another server. Weakened, the device takes it and sends its A1.
+    expect_check({}, "Device#0", {"id"}, "RegAck is not for this device or from its server",
+                 [](SgaWorld& w) {
+                     Message ack = w.until(RegAck, "Device#0");
+                     ack.set(ID_G, to_bytes("sga-9"));
+                     w.pump("SGA#0", {Outbound{"Device#0", ack}}, {A4});
+                     EXPECT_EQ(w.sent(A1).size(),
+                               w.count("Device#0", EventKind::reject) == 0 ? 1u : 0u);
+                 });
+    // A RegAck naming another device, or with a bad status field: no weakening lets it in.
+    expect_check({}, "Device#0", {}, "RegAck is not for this device or from its server",
+                 [](SgaWorld& w) {
+                     Message ack = w.until(RegAck, "Device#0");
+                     ack.set(ID_d, to_bytes("dev-1"));
+                     w.deliver("Device#0", ack, "SGA#0");
+                 });
+    expect_check({}, "Device#0", {}, "RegAck is not for this device or from its server",
+                 [](SgaWorld& w) {
+                     Message ack = w.until(RegAck, "Device#0");
+                     ack.set(StatusCode, Bytes{0, 0});
+                     w.deliver("Device#0", ack, "SGA#0");
+                 });
+    expect_check({}, "Device#0", {}, "RegAck for no registration in flight", [](SgaWorld& w) {
+        w.run();
+        w.deliver("Device#0", status_msg(RegAck, 99, kAccepted), "SGA#0");
+    });
+    // Status 1: every start waiting for the registration is refused; nothing is stored and the
+    // next start registers again.
+    expect_check({}, "Device#0", {}, "registration refused (status 1)", [](SgaWorld& w) {
+        Message ack = w.until(RegAck, "Device#0");
+        ack.set(StatusCode, Bytes{kRegRejected});
+        EXPECT_TRUE(w.deliver("Device#0", ack, "SGA#0").empty());
+        EXPECT_FALSE(is_registered(w, "Device#0"));
+        auto again = w.r("Device#0").start();
+        ASSERT_EQ(again.size(), 1u);
+        EXPECT_EQ(again[0].msg.type, Reg);
+    });
+    // Status 2 (the server's "register first"): the device forgets its registration and
+    // registers again; the RegAck for that re-registration is taken without a run to start.
+    SgaWorld w;
+    w.run();
+    ASSERT_TRUE(is_registered(w, "Device#0"));
+    Message prompt = status_msg(RegAck, 123, kNotRegistered);
+    prompt.set(ID_d, to_bytes("dev-0"));
+    auto out = w.deliver("Device#0", prompt, "SGA#0");
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].msg.type, Reg);
+    EXPECT_FALSE(is_registered(w, "Device#0"));
+    w.pump("Device#0", std::move(out));
+    EXPECT_TRUE(is_registered(w, "Device#0"));
+    EXPECT_EQ(w.total(EventKind::reject), 0u) << w.last_reject("Device#0");
+    // A second prompt while that Reg is in flight sends no second Reg.
+    auto first = w.deliver("Device#0", prompt, "SGA#0");
+    EXPECT_EQ(first.size(), 1u);
+    EXPECT_TRUE(w.deliver("Device#0", prompt, "SGA#0").empty());
+}
+
+TEST(SgaChecks, DeviceReject) {
+    expect_check({}, "Device#0", {}, "Reject for no negotiation awaiting an answer",
+                 [](SgaWorld& w) {
+                     w.run();
+                     w.deliver("Device#0", status_msg(Reject, 4242, kNoCommonCid), "SGA#0");
+                 });
+    // From another server, for a run that does await A4: not taken (and not weakenable).
+    expect_check(
+        {}, "Device#0", {}, "Reject for no negotiation awaiting an answer", [](SgaWorld& w) {
+            const Message a4 = w.until(A4, "Device#0");
+            w.deliver("Device#0", status_msg(Reject, a4.session, kNoCommonCid, "sga-9"), "SGA#0");
+        });
+    // Status 3 from the server itself (no common cid): d_i's run ends with the reason.
+    SgaOptions cids;
+    cids.settings["Device#1"] = {{"cids", "2,3"}};
+    expect_check(cids, "Device#0", {}, "the server refused the negotiation (status 3)",
+                 [](SgaWorld& w) {
+                     w.run();
+                     ASSERT_EQ(w.sent(Reject).size(), 1u);
+                     EXPECT_EQ(w.sent(A4).size(), 0u);
+                 });
+    // Status 2: d_i forgets its registration, so its next start registers again; the run is
+    // over (its A4 is no longer awaited).
+    expect_check({}, "Device#0", {}, "the server refused the negotiation (status 2)",
+                 [](SgaWorld& w) {
+                     const Message a4 = w.until(A4, "Device#0");
+                     w.deliver("Device#0", status_msg(Reject, a4.session, kNotRegistered), "SGA#0");
+                     EXPECT_FALSE(is_registered(w, "Device#0"));
+                     auto again = w.r("Device#0").start();
+                     ASSERT_EQ(again.size(), 1u);
+                     EXPECT_EQ(again[0].msg.type, Reg);
+                 });
+    SgaWorld w;
+    const Message a4 = w.until(A4, "Device#0");
+    w.deliver("Device#0", status_msg(Reject, a4.session, kBadRequest), "SGA#0");
+    EXPECT_THAT(w.last_reject("Device#0"),
+                HasSubstr("the server refused the negotiation (status 4)"));
+    EXPECT_TRUE(is_registered(w, "Device#0"));
+    w.deliver("Device#0", a4, "SGA#0");
+    EXPECT_THAT(w.last_reject("Device#0"), HasSubstr("A4 for no negotiation awaiting it"));
 }
 
 // ---- The paper's gaps and the hardened fixes ---------------------------------------------------
