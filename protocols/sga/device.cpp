@@ -103,7 +103,9 @@ std::vector<Outbound> Device::on_message(const Inbound& in) {
 
 // Reg: E^G_PK(k_d) || x || E^x_{k_d}(ID_d) || CidSet, x = the first cid of the device's CidSet.
 std::vector<Outbound> Device::send_reg(std::uint64_t session) {
-    if (reg_in_flight_) return {};
+    // One Reg at a time; but a Reg (or its RegAck) that was lost must not leave the device
+    // unregistered for good, so after kRegRetryS without an answer the next need re-sends it.
+    if (reg_in_flight_ && clock().now_s() - reg_sent_s_ < kRegRetryS) return {};
     const CipherId x = cids_.front();
     auto enc_kd = eg_encrypt(*pk_, view(RegKeyPlain{k_d_}.encode()));
     auto enc_id =
@@ -118,6 +120,7 @@ std::vector<Outbound> Device::send_reg(std::uint64_t session) {
     m.set(EncId, std::move(enc_id).value());
     m.set(CidSet, encode_cid_set(cids_));
     reg_in_flight_ = true;
+    reg_sent_s_ = clock().now_s();
     return {to_server(std::move(m))};
 }
 

@@ -674,6 +674,23 @@ bool is_registered(const SgaWorld& w, const std::string& device) {
     return v.ok() && v->has_value();
 }
 
+TEST(SgaDevice, ALostRegistrationIsSentAgainAfterTheRetryTime) {
+    // The Reg is lost (never delivered): a start right after sends nothing more, but once the
+    // retry time has passed the device registers again instead of staying unregistered.
+    SgaWorld w;
+    const std::vector<Outbound> first = w.r("Device#0").start();
+    ASSERT_EQ(first.size(), 1u);
+    ASSERT_EQ(first[0].msg.type, Reg);
+    EXPECT_TRUE(w.r("Device#0").start().empty());
+    w.clock.advance_us(3'000'000);
+    const std::vector<Outbound> again = w.r("Device#0").start();
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].msg.type, Reg);
+    w.pump("Device#0", again);
+    // The three starts waited for the registration; each then ran to its commit.
+    EXPECT_EQ(w.count("Device#0", EventKind::commit), 3u) << w.last_reject("Device#0");
+}
+
 TEST(SgaChecks, DeviceRegAck) {
     // id: a RegAck from another server. Weakened, the device takes it and sends its A1.
     expect_check({}, "Device#0", {"id"}, "RegAck is not for this device or from its server",
