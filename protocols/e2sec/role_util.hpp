@@ -16,6 +16,7 @@
 #include "protocols/core/event.hpp"
 #include "protocols/core/message.hpp"
 #include "protocols/core/rng.hpp"
+#include "protocols/core/role_options.hpp"
 #include "protocols/e2sec/primitives.hpp"
 #include "protocols/e2sec/schema.hpp"
 
@@ -25,38 +26,7 @@ inline constexpr std::size_t kIvLen = 12;  // AES-128-GCM nonce of the delegatio
 inline constexpr std::string_view kDefaultSignature = "elgamal";
 inline constexpr std::string_view kDefaultGroup = "dh_2048_256";
 
-// ---- Options ---------------------------------------------------------------------------------
-
-// The two groups, built once (DlGroup::named asks OpenSSL each time). nullptr when this
-// OpenSSL lacks the group.
-inline const DlGroup* named_group(crypto::GroupId id) {
-    static const std::array<std::optional<DlGroup>, 2> groups = [] {
-        std::array<std::optional<DlGroup>, 2> g;
-        if (auto r = DlGroup::named(crypto::GroupId::dh_2048_256)) g[0] = std::move(r).value();
-        if (auto r = DlGroup::named(crypto::GroupId::dh_1024_160)) g[1] = std::move(r).value();
-        return g;
-    }();
-    const auto& g = groups[id == crypto::GroupId::dh_2048_256 ? 0 : 1];
-    return g ? &*g : nullptr;
-}
-
-inline const DlGroup* group_by_name(std::string_view name) {
-    const auto id = crypto::group_from_name(name);
-    return id ? named_group(*id) : nullptr;
-}
-
-inline std::string option_or(const std::map<std::string, std::string>& settings,
-                             const std::string& key, std::string_view fallback) {
-    auto it = settings.find(key);
-    return it == settings.end() ? std::string(fallback) : it->second;
-}
-
-inline std::optional<std::int64_t> parse_int(std::string_view s) {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
-}
+// Options: named_group, group_by_name, option_or, parse_int (protocols/core/role_options.hpp).
 
 // ---- Encodings -------------------------------------------------------------------------------
 

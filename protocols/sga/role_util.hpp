@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "protocols/core/message.hpp"
+#include "protocols/core/role_options.hpp"
 #include "protocols/sga/primitives.hpp"
 #include "protocols/sga/schema.hpp"
 
@@ -38,36 +39,7 @@ inline std::uint64_t negotiation_session(std::uint64_t run) {
     return run ^ kNegotiationTag;
 }
 
-// ---- Options ---------------------------------------------------------------------------------
-
-inline const DlGroup* named_group(crypto::GroupId id) {
-    static const std::array<std::optional<DlGroup>, 2> groups = [] {
-        std::array<std::optional<DlGroup>, 2> g;
-        if (auto r = DlGroup::named(crypto::GroupId::dh_2048_256)) g[0] = std::move(r).value();
-        if (auto r = DlGroup::named(crypto::GroupId::dh_1024_160)) g[1] = std::move(r).value();
-        return g;
-    }();
-    const auto& g = groups[id == crypto::GroupId::dh_2048_256 ? 0 : 1];
-    return g ? &*g : nullptr;
-}
-
-inline const DlGroup* group_by_name(std::string_view name) {
-    const auto id = crypto::group_from_name(name);
-    return id ? named_group(*id) : nullptr;
-}
-
-inline std::string option_or(const std::map<std::string, std::string>& settings,
-                             const std::string& key, std::string_view fallback) {
-    auto it = settings.find(key);
-    return it == settings.end() ? std::string(fallback) : it->second;
-}
-
-inline std::optional<std::int64_t> parse_int(std::string_view s) {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
-}
+// ---- Options (and protocols/core/role_options.hpp) -----------------------------------------
 
 // "1,2,3,4" -> a CidSet in that preference order (1..4 entries, known, no duplicates).
 inline Result<CipherIdSet> parse_cids(std::string_view v) {

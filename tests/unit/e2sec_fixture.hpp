@@ -64,7 +64,7 @@ struct E2secWorld {
             if (auto it = o.weakened.find(plan.instance); it != o.weakened.end())
                 plan.weakened = it->second;
         }
-        G = e2sec::group_by_name(o.group);
+        G = group_by_name(o.group);
         variant = *e2sec::variant_from_name(o.signature);
         const RoleRuntime rt{42, &clock, &sink, &fp, nullptr};
         for (const auto& plan : d.instances) {

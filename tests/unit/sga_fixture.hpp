@@ -73,7 +73,7 @@ struct SgaWorld {
                 plan.weakened = it->second;
             storage[plan.instance] = std::make_shared<MemoryStorage>();
         }
-        G = sga::group_by_name(o.group);
+        G = group_by_name(o.group);
         for (const auto& plan : d.instances) make(plan.instance);
     }
 
