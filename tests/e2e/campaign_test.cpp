@@ -5,56 +5,24 @@
 #include <filesystem>
 #include <set>
 
-#include "tests/e2e/live_helpers.hpp"
+#include "tests/e2e/campaign_helpers.hpp"
 
 namespace mtc::e2e {
 namespace {
 
 using json = nlohmann::json;
 
-struct Campaign {
-    std::string dir;
-    Cmd cmd;
-    json report;
-};
+using Campaign = CampaignRun;
 
-// Writes a campaign file and runs it.
+// Writes a ProSe campaign file and runs it.
 Campaign run(const std::string& tag, const std::string& variant, const std::string& attacks,
              const std::string& weaken = "", const std::string& honest = "sessions = 2") {
-    Campaign c;
-    c.dir = temp_dir(tag);
-    const std::string file = c.dir + "/c.toml";
-    std::ofstream(file) << "[campaign]\nname = \"" << tag << "\"\nprotocol = \"prose\"\nseed = 7\n"
-                        << "[deployment]\nvariant = \"" << variant << "\"\n"
-                        << "instances = { MTCd = 2, UE = 3, MTCs = 1 }\ninsiders = [\"UE#2\"]\n"
-                        << (weaken.empty() ? "" : "weaken = " + weaken + "\n") << "[honest]\n"
-                        << honest << "\n[budget]\nseconds = 120\nsessions = 400\n"
-                        << attacks;
-    c.cmd = mtcfuzz("campaign run " + file + " -o " + c.dir + "/out --quiet");
-    c.report = json::parse(slurp(c.dir + "/out/report.json"), nullptr, false);
-    return c;
-}
-
-std::string verdict(const json& report, const std::string& claim) {
-    for (const auto& c : report["claims"]) {
-        if (c["id"] == claim) return c["verdict"];
-    }
-    return "absent";
-}
-
-// Findings for `claim` found by `strategy`.
-std::vector<json> findings(const json& report, const std::string& claim,
-                           const std::string& strategy) {
-    std::vector<json> out;
-    for (const auto& f : report["findings"]) {
-        if (f["claim"] == claim && f["strategy"] == strategy) out.push_back(f);
-    }
-    return out;
-}
-
-std::string diag(const Campaign& c) {
-    return "exit " + std::to_string(c.cmd.code) + "\nstderr: " + c.cmd.err +
-           "\nreport notes: " + (c.report.is_object() ? c.report["notes"].dump() : "none");
+    return run_campaign(
+        tag, "[campaign]\nname = \"" + tag + "\"\nprotocol = \"prose\"\nseed = 7\n" +
+                 "[deployment]\nvariant = \"" + variant + "\"\n" +
+                 "instances = { MTCd = 2, UE = 3, MTCs = 1 }\ninsiders = [\"UE#2\"]\n" +
+                 (weaken.empty() ? "" : "weaken = " + weaken + "\n") + "[honest]\n" + honest +
+                 "\n[budget]\nseconds = 120\nsessions = 400\n" + attacks);
 }
 
 TEST(Campaign, AsSpecifiedProseInsiderReplayGivesTheDMKeyOfARunTheMtcdNeverMade) {

@@ -6,7 +6,7 @@
 // modexps slow.
 #include <set>
 
-#include "tests/e2e/live_helpers.hpp"
+#include "tests/e2e/campaign_helpers.hpp"
 
 namespace mtc::e2e {
 namespace {
@@ -81,50 +81,18 @@ TEST(E2secLive, SignatureAndGroupOptionsReachTheKeysAndAreCheckedEverywhere) {
     EXPECT_NE(other.err.find("does not apply to prose"), std::string::npos) << other.err;
 }
 
-struct Campaign {
-    std::string dir;
-    Cmd cmd;
-    json report;
-    std::string events;
-};
+using Campaign = CampaignRun;
 
 Campaign campaign(const std::string& tag, const std::string& variant, const std::string& attacks,
                   const std::string& extra_args = "", const std::string& weaken = "") {
-    Campaign c;
-    c.dir = temp_dir("e2sec-" + tag);
-    const std::string file = c.dir + "/c.toml";
-    std::ofstream(file) << "[campaign]\nname = \"" << tag << "\"\nprotocol = \"e2sec\"\nseed = 5\n"
-                        << "[deployment]\nvariant = \"" << variant << "\"\n"
-                        << "instances = { EPC = 1, MTCS = 2, MTCD = 2 }\n"
-                        << "group = \"dh_1024_160\"\n"
-                        << (weaken.empty() ? "" : "weaken = " + weaken + "\n")
-                        << "[honest]\nsessions = 3\n[budget]\nseconds = 240\nsessions = 3000\n"
-                        << attacks;
-    c.cmd = mtcfuzz("campaign run " + file + " -o " + c.dir + "/out --quiet " + extra_args);
-    c.report = json::parse(slurp(c.dir + "/out/report.json"), nullptr, false);
-    c.events = slurp(c.dir + "/out/events.jsonl");
-    return c;
-}
-
-std::string verdict(const json& report, const std::string& claim) {
-    for (const auto& c : report["claims"]) {
-        if (c["id"] == claim) return c["verdict"];
-    }
-    return "absent";
-}
-
-std::vector<json> findings(const json& report, const std::string& claim,
-                           const std::string& strategy) {
-    std::vector<json> out;
-    for (const auto& f : report["findings"]) {
-        if (f["claim"] == claim && f["strategy"] == strategy) out.push_back(f);
-    }
-    return out;
-}
-
-std::string diag(const Campaign& c) {
-    return "exit " + std::to_string(c.cmd.code) + "\nstderr: " + c.cmd.err +
-           "\nreport notes: " + (c.report.is_object() ? c.report["notes"].dump() : "none");
+    return run_campaign(
+        "e2sec-" + tag,
+        "[campaign]\nname = \"" + tag + "\"\nprotocol = \"e2sec\"\nseed = 5\n" +
+            "[deployment]\nvariant = \"" + variant + "\"\n" +
+            "instances = { EPC = 1, MTCS = 2, MTCD = 2 }\ngroup = \"dh_1024_160\"\n" +
+            (weaken.empty() ? "" : "weaken = " + weaken + "\n") +
+            "[honest]\nsessions = 3\n[budget]\nseconds = 240\nsessions = 3000\n" + attacks,
+        extra_args);
 }
 
 const char* const kAllAttacks =

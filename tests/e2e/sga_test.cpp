@@ -2,7 +2,7 @@
 // campaign findings the paper's as-specified protocol must yield: a registered but dishonest
 // d_j learns kt_i from A2 (secrecy of kt and of the data it guards), and a replayed A1 starts a
 // negotiation d_i never asked for; nothing on hardened.
-#include "tests/e2e/live_helpers.hpp"
+#include "tests/e2e/campaign_helpers.hpp"
 
 namespace mtc::e2e {
 namespace {
@@ -41,37 +41,16 @@ INSTANTIATE_TEST_SUITE_P(
         return n;
     });
 
-struct Campaign {
-    std::string dir;
-    Cmd cmd;
-    json report;
-};
+using Campaign = CampaignRun;
 
 Campaign campaign(const std::string& tag, const std::string& variant) {
-    Campaign c;
-    c.dir = temp_dir("sga-" + tag);
-    const std::string file = c.dir + "/c.toml";
-    std::ofstream(file) << "[campaign]\nname = \"" << tag << "\"\nprotocol = \"sga\"\nseed = 3\n"
-                        << "[deployment]\nvariant = \"" << variant << "\"\n"
-                        << "instances = { SGA = 1, Device = 3 }\ncompromised = [\"Device#1\"]\n"
-                        << "[honest]\nsessions = 3\n[budget]\nseconds = 240\nsessions = 3000\n"
-                        << "[[attack]]\nstrategy = \"replay\"\n[[attack]]\nstrategy = \"mitm\"\n"
-                        << "[[attack]]\nstrategy = \"modify\"\nonly = [\"bitflip\", \"swap\"]\n";
-    c.cmd = mtcfuzz("campaign run " + file + " -o " + c.dir + "/out --quiet");
-    c.report = json::parse(slurp(c.dir + "/out/report.json"), nullptr, false);
-    return c;
-}
-
-std::string verdict(const json& report, const std::string& claim) {
-    for (const auto& c : report["claims"]) {
-        if (c["id"] == claim) return c["verdict"];
-    }
-    return "absent";
-}
-
-std::string diag(const Campaign& c) {
-    return "exit " + std::to_string(c.cmd.code) + "\nstderr: " + c.cmd.err +
-           "\nfindings: " + (c.report.is_object() ? c.report["findings"].dump(1) : "none");
+    return run_campaign("sga-" + tag,
+                        "[campaign]\nname = \"" + tag + "\"\nprotocol = \"sga\"\nseed = 3\n" +
+                            "[deployment]\nvariant = \"" + variant + "\"\n" +
+                            "instances = { SGA = 1, Device = 3 }\ncompromised = [\"Device#1\"]\n" +
+                            "[honest]\nsessions = 3\n[budget]\nseconds = 240\nsessions = 3000\n" +
+                            "[[attack]]\nstrategy = \"replay\"\n[[attack]]\nstrategy = \"mitm\"\n" +
+                            "[[attack]]\nstrategy = \"modify\"\nonly = [\"bitflip\", \"swap\"]\n");
 }
 
 TEST(SgaCampaign, AsSpecifiedTheDishonestPartnerLearnsKtAndAReplayedA1StartsANegotiation) {
