@@ -21,6 +21,7 @@
 #include "protocols/e2sec/role_util.hpp"
 #include "protocols/e2sec/schema.hpp"
 #include "protocols/e2sec/spec.hpp"
+#include "tests/unit/role_world.hpp"
 
 namespace mtc::test {
 
@@ -33,10 +34,7 @@ struct E2secOptions {
     std::map<std::string, std::set<std::string>> weakened;               // instance -> checks
 };
 
-struct E2secWorld {
-    ManualClock clock{1'735'689'600'000'000};
-    MemorySink sink;
-    KeyFingerprinter fp{SecretBytes(32, 0x5a)};
+struct E2secWorld : RoleWorldBase {
     Deployment d;
     std::map<std::string, std::unique_ptr<Role>> roles;
     const e2sec::DlGroup* G = nullptr;
@@ -79,26 +77,6 @@ struct E2secWorld {
     const InstancePlan& plan(const std::string& instance) const { return *d.find(instance); }
     const SecretBytes& secret(const std::string& instance, const std::string& name) const {
         return plan(instance).creds.secrets.at(name);
-    }
-
-    std::vector<Event> events(const std::string& instance, EventKind kind) const {
-        std::vector<Event> out;
-        for (const auto& e : sink.events) {
-            if (e.instance == instance && e.kind == kind) out.push_back(e);
-        }
-        return out;
-    }
-    std::size_t count(const std::string& instance, EventKind kind) const {
-        return events(instance, kind).size();
-    }
-    std::string last_reject(const std::string& instance) const {
-        auto v = events(instance, EventKind::reject);
-        return v.empty() ? "<no reject>" : v.back().reason.value_or("");
-    }
-    std::size_t total(EventKind kind) const {
-        std::size_t n = 0;
-        for (const auto& e : sink.events) n += e.kind == kind ? 1 : 0;
-        return n;
     }
 
     // Delivers `out` (sent by `from`) and all it causes, FIFO. Messages of a type in `stop` are

@@ -16,13 +16,11 @@
 #include "protocols/prose/primitives.hpp"
 #include "protocols/prose/schema.hpp"
 #include "protocols/prose/spec.hpp"
+#include "tests/unit/role_world.hpp"
 
 namespace mtc::test {
 
-struct ProseWorld {
-    ManualClock clock{1'735'689'600'000'000};
-    MemorySink sink;
-    KeyFingerprinter fp{SecretBytes(32, 0x5a)};
+struct ProseWorld : RoleWorldBase {
     Deployment d;
     std::map<std::string, std::unique_ptr<Role>> roles;
 
@@ -55,21 +53,6 @@ struct ProseWorld {
     Role& r(const std::string& instance) { return *roles.at(instance); }
     const SecretBytes& psk(const std::string& mtcd = "MTCd#0") {
         return d.find(mtcd)->creds.secrets.at("PSKey");
-    }
-
-    std::vector<Event> events(const std::string& instance, EventKind kind) const {
-        std::vector<Event> out;
-        for (const auto& e : sink.events) {
-            if (e.instance == instance && e.kind == kind) out.push_back(e);
-        }
-        return out;
-    }
-    std::size_t count(const std::string& instance, EventKind kind) const {
-        return events(instance, kind).size();
-    }
-    std::string last_reject(const std::string& instance) const {
-        auto v = events(instance, EventKind::reject);
-        return v.empty() ? "<no reject>" : v.back().reason.value_or("");
     }
 
     // The honest run, step by step.

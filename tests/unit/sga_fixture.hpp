@@ -20,6 +20,7 @@
 #include "protocols/sga/role_util.hpp"
 #include "protocols/sga/schema.hpp"
 #include "protocols/sga/spec.hpp"
+#include "tests/unit/role_world.hpp"
 
 namespace mtc::test {
 
@@ -45,10 +46,7 @@ inline const Deployment& sga_cached_deployment(const std::string& profile, int d
     return cache.emplace(std::make_pair(profile, devices), std::move(dep).value()).first->second;
 }
 
-struct SgaWorld {
-    ManualClock clock{1'735'689'600'000'000};
-    MemorySink sink;
-    KeyFingerprinter fp{SecretBytes(32, 0x5a)};
+struct SgaWorld : RoleWorldBase {
     Deployment d;
     std::map<std::string, std::unique_ptr<Role>> roles;
     std::map<std::string, std::shared_ptr<MemoryStorage>> storage;
@@ -97,26 +95,6 @@ struct SgaWorld {
     }
     sga::RsaKey server_key(const char* name = "PR") const {
         return sga::RsaKey::from_private_pem(to_string(view(secret("SGA#0", name)))).value();
-    }
-
-    std::vector<Event> events(const std::string& instance, EventKind kind) const {
-        std::vector<Event> out;
-        for (const auto& e : sink.events) {
-            if (e.instance == instance && e.kind == kind) out.push_back(e);
-        }
-        return out;
-    }
-    std::size_t count(const std::string& instance, EventKind kind) const {
-        return events(instance, kind).size();
-    }
-    std::string last_reject(const std::string& instance) const {
-        auto v = events(instance, EventKind::reject);
-        return v.empty() ? "<no reject>" : v.back().reason.value_or("");
-    }
-    std::size_t total(EventKind kind) const {
-        std::size_t n = 0;
-        for (const auto& e : sink.events) n += e.kind == kind ? 1 : 0;
-        return n;
     }
 
     // Delivers `out` (sent by `from`) and all it causes, FIFO. A message whose type is in `stop`
