@@ -478,7 +478,6 @@ void read_attacks(const Reader& rd, const toml::table& root, Campaign& c) {
     std::vector<toml::source_region> seen;
     for (const toml::node& e : *n->as_array()) {
         const toml::table& t = *e.as_table();
-        rd.only_keys(t, "an [[attack]]", {"strategy", "only"});
         const toml::node* s = t.get("strategy");
         if (s == nullptr) rd.fail(t.source(), "[[attack]] is missing the required key 'strategy'");
         StrategyParams p;
@@ -487,6 +486,25 @@ void read_attacks(const Reader& rd, const toml::table& root, Campaign& c) {
         if (st == nullptr) {
             rd.fail(s->source(),
                     "unknown strategy '" + p.strategy + "' (strategies: " + join(all) + ")");
+        }
+        std::vector<std::string> keys = {"strategy", "only"};
+        for (const auto& [name, what] : st->settings()) keys.push_back(name);
+        rd.only_keys(t, "an [[attack]] of strategy " + p.strategy, keys);
+        for (const auto& [name, what] : st->settings()) {
+            const toml::node* v = t.get(name);
+            if (v == nullptr) continue;
+            std::string value;
+            if (v->is_integer()) {
+                value = std::to_string(v->as_integer()->get());
+            } else if (v->is_floating_point()) {
+                value = std::to_string(v->as_floating_point()->get());
+            } else {
+                value = rd.string(*v, "attack." + name);
+            }
+            if (auto why = st->check_setting(name, value)) {
+                rd.fail(v->source(), "attack." + name + ": " + *why);
+            }
+            p.settings[name] = value;
         }
         for (std::size_t i = 0; i < c.attacks.size(); ++i) {
             if (c.attacks[i].strategy == p.strategy) {

@@ -15,8 +15,10 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "attacks/knowledge.hpp"
@@ -28,6 +30,13 @@ namespace mtc::attacks {
 struct StrategyParams {
     std::string strategy;
     std::vector<std::string> only;  // sub-attacks to run (Strategy::options); empty = all
+    // Strategy-specific keys of the campaign's [[attack]] table (Strategy::settings), e.g. the
+    // guess strategy's space = "pin"; validated by Strategy::check_setting.
+    std::map<std::string, std::string> settings;
+    [[nodiscard]] std::string setting(const std::string& name, std::string fallback = {}) const {
+        auto it = settings.find(name);
+        return it != settings.end() ? it->second : std::move(fallback);
+    }
 };
 
 struct PlanContext {
@@ -46,6 +55,15 @@ public:
     [[nodiscard]] virtual std::string_view description() const = 0;
     // The sub-attacks a campaign may select with `only = [...]`.
     [[nodiscard]] virtual std::vector<std::string> options() const = 0;
+    // Extra keys an [[attack]] table of this strategy may carry, with a one-line description.
+    [[nodiscard]] virtual std::vector<std::pair<std::string, std::string>> settings() const {
+        return {};
+    }
+    // Why `value` is not valid for setting `name`, or nullopt when it is.
+    [[nodiscard]] virtual std::optional<std::string> check_setting(
+        const std::string& /*name*/, const std::string& /*value*/) const {
+        return std::nullopt;
+    }
     // Attack traces, in a deterministic order (same knowledge, same plan).
     [[nodiscard]] virtual std::vector<Trace> plan(const PlanContext& ctx,
                                                   const StrategyParams& params) const = 0;

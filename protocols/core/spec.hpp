@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocols/core/guess.hpp"
 #include "protocols/core/result.hpp"
 #include "protocols/core/role.hpp"
 #include "protocols/core/schema.hpp"
@@ -155,6 +156,8 @@ struct AttackRecipes {
     std::vector<ShareRecipe> shares;
     std::vector<KeyRecipe> keys;
     std::vector<SealRecipe> seals;
+    std::vector<GuessRecipe> guesses;               // off-line verifiers (protocols/core/guess.hpp)
+    std::vector<OnlineGuessRecipe> online_guesses;  // on-line guesses against a live role
     [[nodiscard]] const MessageFlow* flow(std::uint8_t type) const;
 };
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "protocols/prose/guess.hpp"
 #include "protocols/prose/primitives.hpp"
 #include "protocols/prose/roles.hpp"
 #include "protocols/prose/schema.hpp"
@@ -283,6 +284,10 @@ AttackRecipes recipes() {
     auto mtcd_mic = [](const Message& m, BytesView key) { return compute_mtcd_mic(key, m); };
     r.macs = {{M1, "MTCdMIC", "PSKey", "MTCdID", mtcd_mic},
               {M2, "MTCdMIC", "PSKey", "MTCdID", mtcd_mic}};
+    // Key guessing (guess.cpp): M1's MTCdMIC is an off-line verifier for PSKey; forged M1s
+    // put on-line guesses to the MTCs.
+    r.guesses = {guess_recipe()};
+    r.online_guesses = {online_guess_recipe()};
     return r;
 }
 

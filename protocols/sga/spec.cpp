@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "protocols/sga/guess.hpp"
 #include "protocols/sga/role_util.hpp"
 #include "protocols/sga/roles.hpp"
 #include "protocols/sga/schema.hpp"
@@ -278,6 +279,10 @@ AttackRecipes recipes() {
         {B1, "Ct", "kt", "ID_dj", "K_s",
          [](const Message& m, BytesView key) { return open_b1_ks(m, key); }},
     };
+    // Key guessing (guess.cpp): an insider that opened B1 holds E_{k_di}(N_i xor k_di) and N_i,
+    // an off-line verifier for k_di; forged A1s put on-line guesses to the server.
+    r.guesses = {guess_recipe()};
+    r.online_guesses = {online_guess_recipe()};
     return r;
 }
 

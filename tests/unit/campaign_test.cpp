@@ -278,8 +278,9 @@ TEST(CampaignErrors, UnknownTablesAndKeys) {
                  {"unknown key 'variants' in [deployment]", "variant, profile, mode"});
     expect_error(with("\n[budget]\nsecond = 1\n"), "second ",
                  {"unknown key 'second' in [budget] (expected: seconds, sessions)"});
-    expect_error(with("only = [\"x\"]\nrepeat = 2\n"), "repeat",
-                 {"unknown key 'repeat' in an [[attack]] (expected: strategy, only)"});
+    expect_error(
+        with("only = [\"x\"]\nrepeat = 2\n"), "repeat",
+        {"unknown key 'repeat' in an [[attack]] of strategy", "(expected: strategy, only)"});
     expect_error(with("\n[claims]\nchecks = [\"*\"]\n"), "checks",
                  {"unknown key 'checks' in [claims] (expected: check)"});
     expect_error(std::string("[campaign]\nname = \"x\"\nprotocol = \"prose\"\nseeds = 2\n"),

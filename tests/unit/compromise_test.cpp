@@ -315,7 +315,7 @@ TEST(Compromise, IsARegisteredStrategyThatPlansNoLiveTraces) {
     ctx.knowledge = &t.k;
     ctx.initiators = {"A#0"};
     ctx.run_initiator = {{"h1", "A#0"}};
-    EXPECT_TRUE(s->plan(ctx, attacks::StrategyParams{"compromise", {}}).empty());
+    EXPECT_TRUE(s->plan(ctx, attacks::StrategyParams{"compromise", {}, {}}).empty());
 }
 
 TEST(Compromise, AnOpenedEphemeralExponentRecoversTheEarlierKey) {
@@ -503,7 +503,7 @@ struct SharePlanning : Toy {
     [[nodiscard]] std::vector<Trace> plan(const std::string& strategy,
                                           std::vector<std::string> only) const {
         return attacks::find_strategy(strategy)->plan(
-            ctx(), attacks::StrategyParams{strategy, std::move(only)});
+            ctx(), attacks::StrategyParams{strategy, std::move(only), {}});
     }
 
     // The value a rule sets in `field`, evaluated on the run's message, and the message.

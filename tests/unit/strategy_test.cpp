@@ -113,7 +113,7 @@ struct Planning : ProseCapture {
         const Strategy* s = attacks::find_strategy(strategy);
         EXPECT_NE(s, nullptr) << strategy;
         if (s == nullptr) return {};
-        return s->plan(ctx(), StrategyParams{strategy, std::move(only)});
+        return s->plan(ctx(), StrategyParams{strategy, std::move(only), {}});
     }
 
     const SecretBytes& psk(const std::string& mtcd) const {
@@ -599,7 +599,7 @@ TEST(Strategy, OwnValuesAreAttackerBytesWithoutAShareRecipeAndTheRecipesShareWit
     ctx.spec = &with;
     auto planned = [&](const std::string& strategy, const std::string& option,
                        const std::string& sig) {
-        const auto plan = attacks::find_strategy(strategy)->plan(ctx, {strategy, {option}});
+        const auto plan = attacks::find_strategy(strategy)->plan(ctx, {strategy, {option}, {}});
         const Trace* t = by_signature(plan, sig);
         EXPECT_NE(t, nullptr) << sig;
         return t == nullptr ? std::string() : set_value(*t);
@@ -637,7 +637,7 @@ TEST(Strategy, ASetUpMessageSeenInOneRunOnlyIsReplayedFromTheCaptureAndNotModifi
     const std::size_t m1_id = setup.in_run("h1", "M1")->id;
     PlanContext ctx = w.ctx();
     ctx.knowledge = &setup;
-    const auto replay = attacks::find_strategy("replay")->plan(ctx, {"replay", {"same-later"}});
+    const auto replay = attacks::find_strategy("replay")->plan(ctx, {"replay", {"same-later"}, {}});
     const Trace* m1 = by_signature(replay, "replay/same-later/M1->UE#0");
     const Trace* m4 = by_signature(replay, "replay/same-later/M4->MTCd#0");
     ASSERT_NE(m1, nullptr);
@@ -645,7 +645,7 @@ TEST(Strategy, ASetUpMessageSeenInOneRunOnlyIsReplayedFromTheCaptureAndNotModifi
     EXPECT_EQ(m1->steps.at(1).term.at("msg"), "o" + std::to_string(m1_id));
     EXPECT_EQ(m4->steps.at(1).term.at("msg"), "r1.M4");
     for (const char* strategy : {"modify", "relay", "mitm"}) {
-        for (const Trace& t : attacks::find_strategy(strategy)->plan(ctx, {strategy, {}})) {
+        for (const Trace& t : attacks::find_strategy(strategy)->plan(ctx, {strategy, {}, {}})) {
             EXPECT_EQ(t.signature.find("M1"), std::string::npos) << t.signature;
         }
     }

@@ -1,0 +1,2 @@
+// Placeholder: on-line guessing plans (filled by the key-guessing work).
+#pragma once

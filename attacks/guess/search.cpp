@@ -1,0 +1,1 @@
+#include "attacks/guess/search.hpp"

@@ -1,0 +1,1 @@
+#include "protocols/core/crypto/hmac_state.hpp"
