@@ -39,18 +39,8 @@ std::vector<Exponent> exponents(const Knowledge& k) {
 
 }  // namespace
 
-CompromiseOutcome compromise_all(Knowledge& k, const CompromiseInput& in) {
-    CompromiseOutcome out;
-    if (in.deployment != nullptr) {
-        for (const InstancePlan& p : in.deployment->instances) {
-            if (k.is_compromised_instance(p.instance)) continue;
-            k.compromise(p.instance, p.creds, in.at_us);
-            ++out.instances;
-        }
-    }
-    out.opened = k.open_seals();
-    out.honest_runs = in.runs.size();
-
+SessionKeyDerivation derive_session_keys(Knowledge& k, const DeriveInput& in) {
+    SessionKeyDerivation out;
     const std::vector<Exponent> exps = exponents(k);
     out.secrets = exps.size();
 
@@ -63,14 +53,12 @@ CompromiseOutcome compromise_all(Knowledge& k, const CompromiseInput& in) {
     }
 
     const auto& recipes = k.spec().recipes.keys;
-    std::vector<std::string> key_names;
     for (const KeyRecipe& r : recipes) {
-        if (std::find(key_names.begin(), key_names.end(), r.key) == key_names.end())
-            key_names.push_back(r.key);
+        if (std::find(out.key_names.begin(), out.key_names.end(), r.key) == out.key_names.end())
+            out.key_names.push_back(r.key);
     }
     // Learned after the loops: learn_key grows the knowledge the loops read from.
     std::vector<KnownKey> found;
-    std::vector<std::string> recovered_runs;
     for (const std::string& run : in.runs) {
         const auto& msgs_of = by_run.at(run);
         bool tried = false;
@@ -99,32 +87,55 @@ CompromiseOutcome compromise_all(Knowledge& k, const CompromiseInput& in) {
                     found.push_back(KnownKey{r.key, std::move(c), source});
                 }
             }
-            if (recovered) recovered_runs.push_back(run);
+            if (recovered) out.recovered_runs.push_back(run);
         }
         if (tried) ++out.runs_tried;
     }
     for (KnownKey& f : found) k.learn_key(std::move(f.name), std::move(f.value), f.source);
 
-    const std::string keys = key_names.empty() ? std::string("session key") : join(key_names, "/");
+    const std::string keys =
+        out.key_names.empty() ? std::string("session key") : join(out.key_names, "/");
+    if (recipes.empty()) {
+        out.note = k.spec().name + " declares no session-key recipe, so no " + in.runs_are +
+                   "key was derived";
+    } else if (out.runs_tried == 0) {
+        out.note = "no honest run carried every message a " + keys + " recipe needs";
+    } else {
+        out.note = plural(out.derivations, "key derivation", "key derivations") + " from " +
+                   plural(out.secrets, "secret", "secrets") + " over " +
+                   plural(out.runs_tried, "run", "runs");
+        out.note +=
+            out.recovered_runs.empty()
+                ? "; no " + in.runs_are + keys + " recovered"
+                : "; recovered the " + keys + " of " +
+                      plural(out.recovered_runs.size(), in.runs_are + "run", in.runs_are + "runs") +
+                      " (" + join(out.recovered_runs, ", ") + ")";
+    }
+    return out;
+}
+
+CompromiseOutcome compromise_all(Knowledge& k, const CompromiseInput& in) {
+    CompromiseOutcome out;
+    if (in.deployment != nullptr) {
+        for (const InstancePlan& p : in.deployment->instances) {
+            if (k.is_compromised_instance(p.instance)) continue;
+            k.compromise(p.instance, p.creds, in.at_us);
+            ++out.instances;
+        }
+    }
+    out.opened = k.open_seals();
+    out.honest_runs = in.runs.size();
+    const SessionKeyDerivation d = derive_session_keys(
+        k, DeriveInput{in.fingerprinter, in.runs, in.committed_fps, "earlier "});
+    out.runs_tried = d.runs_tried;
+    out.secrets = d.secrets;
+    out.derivations = d.derivations;
+    out.recovered = d.recovered;
+
     std::string note = "compromised " + plural(out.instances, "instance", "instances") + " after " +
                        plural(out.honest_runs, "honest run", "honest runs");
     if (out.opened > 0) note += "; opened " + plural(out.opened, "sealed secret", "sealed secrets");
-    if (recipes.empty()) {
-        note +=
-            "; " + k.spec().name + " declares no session-key recipe, so no earlier key was derived";
-    } else if (out.runs_tried == 0) {
-        note += "; no honest run carried every message a " + keys + " recipe needs";
-    } else {
-        note += "; " + plural(out.derivations, "key derivation", "key derivations") + " from " +
-                plural(out.secrets, "secret", "secrets") + " over " +
-                plural(out.runs_tried, "run", "runs");
-        note += recovered_runs.empty()
-                    ? "; no earlier " + keys + " recovered"
-                    : "; recovered the " + keys + " of " +
-                          plural(recovered_runs.size(), "earlier run", "earlier runs") + " (" +
-                          join(recovered_runs, ", ") + ")";
-    }
-    out.note = std::move(note);
+    out.note = note + "; " + d.note;
     return out;
 }
 

@@ -43,6 +43,25 @@ struct CompromiseOutcome {
     std::string note;                    // one sentence for the report; no secret in it
 };
 
+// Feeds every secret and key the attacker holds to every KeyRecipe of every run in `runs` that
+// carries the messages it needs; a candidate whose fingerprint is in `committed_fps` is learned
+// (Knowledge::learn_key). Shared by the compromise strategy and the key guesser (a guessed
+// long-term key turned into the session keys it protects).
+struct DeriveInput {
+    const KeyFingerprinter* fingerprinter = nullptr;
+    std::vector<std::string> runs;
+    std::set<std::string> committed_fps;
+    std::string runs_are;  // qualifies the runs in the note: "earlier " after a compromise
+};
+struct SessionKeyDerivation {
+    std::size_t runs_tried = 0, secrets = 0, derivations = 0;
+    std::vector<std::string> recovered;       // sources of the committed keys recovered
+    std::vector<std::string> recovered_runs;  // runs with at least one key recovered
+    std::vector<std::string> key_names;       // the recipes' keys, e.g. {"DMKey"}
+    std::string note;                         // one clause for a report; no secret in it
+};
+SessionKeyDerivation derive_session_keys(Knowledge& knowledge, const DeriveInput& input);
+
 // Compromises every instance of the deployment not yet compromised, then tries to recover
 // earlier session keys as described above. Deterministic for the same knowledge and input.
 CompromiseOutcome compromise_all(Knowledge& knowledge, const CompromiseInput& input);

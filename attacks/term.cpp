@@ -222,6 +222,48 @@ Result<Bytes> eval_value(const json& v, const TermContext& ctx) {
     return make_error("term: a value is {hex|fresh|field: ...}");
 }
 
+// {"op":"guess"}: `m` rewritten by the protocol's OnlineGuessRecipe as a guess that its secret is
+// what the candidate stands for. The derived key exists only in here: never in a trace, an error
+// or a log (the candidate is a planned guess, in trace.json on purpose).
+Status apply_guess(Message& m, const json& op, const TermContext& ctx) {
+    auto candidate = op.find("candidate");
+    if (candidate == op.end() || !candidate->is_string())
+        return make_error("term: guess needs a \"candidate\" string");
+    auto secret_arg = op.find("secret");
+    if (secret_arg != op.end() && !secret_arg->is_string())
+        return make_error("term: guess \"secret\" must be a string");
+    const std::string secret = secret_arg == op.end() ? "" : secret_arg->get<std::string>();
+    const ProtocolSpec& spec = ctx.knowledge->spec();
+    const MessageSpec* ms = spec.schema->message(m.type);
+    const std::string type = ms != nullptr ? ms->name : "type " + std::to_string(m.type);
+    const OnlineGuessRecipe* r = nullptr;
+    for (const OnlineGuessRecipe& x : spec.recipes.online_guesses) {
+        if (x.type == m.type && x.forge && x.derive && (secret.empty() || x.secret == secret)) {
+            r = &x;
+            break;
+        }
+    }
+    if (r == nullptr) {
+        return make_error("term: guess: no on-line guessing recipe for " + type +
+                          (secret.empty() ? "" : " and secret " + secret));
+    }
+    if (ctx.deployment == nullptr) return make_error("term: guess needs the deployment");
+    if (ctx.rng == nullptr) return make_error("term: no attacker randomness");
+    const FieldSpec* id = ms == nullptr ? nullptr : ms->field(r->identity_field);
+    const Bytes* who = id == nullptr ? nullptr : m.get(id->tag);
+    if (who == nullptr)
+        return make_error("term: guess: " + r->identity_field + " absent from " + type);
+    auto key = r->derive(candidate->get<std::string>(), view(*who));
+    if (!key) return make_error("term: guess: " + key.error().reason);
+    Rng& rng = *ctx.rng;
+    auto forged =
+        r->forge(*ctx.deployment, m, view(*key), [&rng](std::size_t n) { return rng.bytes(n); });
+    if (!forged)
+        return make_error("term: guess: cannot forge " + type + ": " + forged.error().reason);
+    m = std::move(forged).value();
+    return Ok{};
+}
+
 Status apply(Message& m, const json& op, const TermContext& ctx) {
     const Schema& schema = *ctx.knowledge->spec().schema;
     if (!op.is_object() || !op.contains("op") || !op["op"].is_string())
@@ -253,6 +295,7 @@ Status apply(Message& m, const json& op, const TermContext& ctx) {
         m.type = ms->type;
         return Ok{};
     }
+    if (name == "guess") return apply_guess(m, op, ctx);
     static const std::set<std::string> kFieldOps = {"strip", "set",      "mac",   "bitflip",
                                                     "zero",  "truncate", "extend"};
     if (kFieldOps.count(name) == 0) return make_error("term: unknown op '" + name + "'");

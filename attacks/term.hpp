@@ -10,6 +10,10 @@
 //     {"op":"truncate","field":F,"len":N} {"op":"extend","field":F,"bytes":"00ff"}
 //     {"op":"set","field":F,"value":VALUE}
 //     {"op":"mac","field":F}                      recompute F with its MacRecipe and the known key
+//     {"op":"guess","candidate":"123456","secret":"PSKey"}   the message turned into an on-line
+//         guess by the protocol's OnlineGuessRecipe for its type ("secret", optional, picks
+//         one of several): forged under the key the candidate stands for, with fresh nonces;
+//         needs TermContext::deployment. The key lives only inside the op, never in a trace
 //   VALUE = {"hex":"..."} | {"fresh":N} (N random attacker bytes) | {"field":"r1.M1.MTCdNonce"}
 //         | {"field":"$in.MTCdNonce"}
 //         attacker functions (DATA = a VALUE or a list of VALUEs, concatenated):
@@ -39,6 +43,9 @@ struct TermContext {
     const Knowledge* knowledge = nullptr;
     const Message* in = nullptr;  // the intercepted message, for "$in"
     Rng* rng = nullptr;           // the attacker's own randomness ("fresh")
+    // Public values of the deployment (group, certificates) that an on-line guess's forger
+    // needs ({"op":"guess"}); the attacker learns them like any party on the network.
+    const Deployment* deployment = nullptr;
     // Prefix of this trace's run labels in the knowledge ("a17/"): "r1.M1" is looked up as
     // "a17/r1" first, then as "r1" (runs captured before the attacks).
     std::string run_prefix;

@@ -13,6 +13,7 @@ int cmd_pcap(const std::vector<std::string>& args);
 int cmd_capture(const std::vector<std::string>& args);
 int cmd_campaign(const std::vector<std::string>& args);
 int cmd_demo(const std::vector<std::string>& args);
+int cmd_guess(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
@@ -31,6 +32,7 @@ const std::vector<Command>& commands() {
          cmd_capture},
         {"campaign", "attack campaigns against live roles: campaign run FILE -o DIR | replay",
          cmd_campaign},
+        {"guess", "off-line key guessing against a capture: guess PROTOCOL --pcap FILE", cmd_guess},
         {"demo", "every built-in campaign, as-specified and hardened, in one claims table",
          cmd_demo},
     };

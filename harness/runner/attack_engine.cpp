@@ -222,6 +222,7 @@ Result<Bytes> AttackEngine::build(const attacks::Term& term, const Message* in) 
     ctx.knowledge = &k_;
     ctx.in = in;
     ctx.rng = &rng_;
+    ctx.deployment = &d_.provisioned().deployment;
     ctx.run_prefix = prefix_;
     ctx.run_session = [this](const std::string& run) -> std::optional<std::uint64_t> {
         for (const auto& r : runs_) {

@@ -13,11 +13,11 @@
 #include "attacks/guess.hpp"
 #include "attacks/term.hpp"
 #include "harness/net/signals.hpp"
-#include "harness/pcap/reader.hpp"
 #include "harness/pcap/window.hpp"
 #include "harness/pcap/writer.hpp"
 #include "harness/runner/attack_engine.hpp"
 #include "harness/runner/files.hpp"
+#include "harness/runner/pcap_knowledge.hpp"
 #include "protocols/core/clock.hpp"
 #include "protocols/core/crypto/hash.hpp"
 #include "protocols/core/registry.hpp"
@@ -69,22 +69,6 @@ json setup_json(const Setup& s) {
     if (s.pcap) j["pcap"] = *s.pcap;
     return j;
 }
-
-// Feeds the UDP frames of a capture into the knowledge (TLS streams stay opaque).
-class PcapLoader final : public pcap::PayloadSink {
-public:
-    explicit PcapLoader(attacks::Knowledge& k) : k_(k) {}
-    void on_payload(const pcap::Payload& p) override {
-        if (p.transport != pcap::Transport::udp) return;
-        if (k_.observe(Bytes(p.data.begin(), p.data.end()), "", "", false, "pcap", p.ts_us))
-            ++loaded;
-    }
-    void on_issue(const pcap::DecodeIssue& /*issue*/) override {}
-    std::size_t loaded = 0;
-
-private:
-    attacks::Knowledge& k_;
-};
 
 // One live deployment with everything the attacker needs around it; shared by `campaign run`
 // and `campaign replay`.
@@ -150,10 +134,9 @@ public:
         }
         if (initiators_.empty()) return make_error("the deployment has no honest initiator");
         if (s_.pcap) {
-            PcapLoader loader(knowledge_);
-            auto r = pcap::read_pcap(*s_.pcap, loader);
+            auto r = load_pcap(*s_.pcap, knowledge_);
             if (!r) return make_error("honest.pcap: " + r.error().describe());
-            notes_.push_back("loaded " + std::to_string(loader.loaded) + " messages from " +
+            notes_.push_back("loaded " + std::to_string(r->loaded) + " messages from " +
                              *s_.pcap);
         }
         return Ok{};
@@ -230,6 +213,11 @@ public:
         return failures;
     }
     Status commit_pcap() { return writer_ ? writer_->commit() : Status(Ok{}); }
+
+    // What the key guesser needs to turn a guessed secret into session keys.
+    attacks::DeriveInput derive_input() const {
+        return attacks::DeriveInput{fingerprinter_.get(), honest_runs_, committed_fps_, ""};
+    }
 
     attacks::Knowledge& knowledge() { return knowledge_; }
     attacks::ClaimChecker& checker() { return *checker_; }
@@ -363,6 +351,10 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     }
     prog.attacks_total = plan.size();
 
+    json guess_json;  // the guess attack's settings, for replay_finding
+    for (const auto& a : c.attacks) {
+        if (a.strategy == "guess") guess_json = a.settings;
+    }
     std::map<std::string, std::size_t> finding_index;  // id -> index in r.findings
     std::map<std::string, std::set<std::string>> claim_findings;
     struct Window {
@@ -391,6 +383,9 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
             // compromise (replay_finding repeats both).
             if (t != nullptr && !t->steps.empty()) tj["attack"] = attacks::to_json(*t);
             if (t != nullptr && t->strategy == "compromise") tj["compromise"] = true;
+            // An off-line guess has no live steps either: replay_finding searches again.
+            if (t != nullptr && t->strategy == "guess" && t->steps.empty())
+                tj["guess"] = guess_json;
             f.trace = tj;
             f.dir = "findings/" + id;
             if (ex != nullptr) {
@@ -429,21 +424,48 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     r.attack_s = elapsed() - attack_t0;
     report_progress(true);
 
-    // Key guessing: through the protocol's registered Guesser, if any.
-    std::string guess_note;
+    // Off-line key guessing, after the live attacks (so insiders have opened what they can):
+    // a hit is a guess-resistance finding, and the secrets it opens and the session keys it
+    // derives are checked like any other knowledge (secrecy findings, attributed to it).
+    std::map<std::string, std::vector<std::string>> guess_notes;  // claim -> sentences
     if (guess_asked) {
-        if (const attacks::Guesser* g = attacks::find_guesser(c.spec->name)) {
-            auto outcome = g->run(arena.knowledge(), attacks::StrategyParams{"guess", {}});
-            guess_note = outcome.note;
-            if (outcome.found) {
-                arena.knowledge().learn_key(outcome.found->name, outcome.found->value,
-                                            outcome.found->source);
-            }
+        const attacks::StrategyParams* gp = nullptr;
+        for (const auto& a : c.attacks) {
+            if (a.strategy == "guess") gp = &a;
+        }
+        const bool offline = gp->only.empty() || std::find(gp->only.begin(), gp->only.end(),
+                                                           "offline") != gp->only.end();
+        auto settings = attacks::GuessSettings::from(*gp);
+        if (!settings) {
+            r.notes.push_back("guess: " + settings.error().describe());
+        } else if (offline) {
+            attacks::OfflineGuessInput in;
+            in.settings = *settings;
+            in.derive = arena.derive_input();
+            in.progress = [&](const std::string& what, const attacks::guess::SearchProgress& p) {
+                prog.current = "guess " + what + ": " + std::to_string(p.tested) + "/" +
+                               std::to_string(p.total) + " at " +
+                               std::to_string(static_cast<long long>(p.rate)) + "/s";
+                report_progress(false);
+            };
+            const auto out = attacks::guess_offline(arena.knowledge(), in);
             ++r.attacks_run["guess"];
-            take(arena.checker().check(arena.knowledge()), nullptr, nullptr);
-        } else {
-            guess_note = "no key-guessing search is registered for " + c.spec->name +
-                         " yet (off-line and on-line guessing arrive with the key-guessing work)";
+            if (!out.error.empty()) r.notes.push_back("guess: " + out.error);
+            for (const auto& [subject, why] : out.no_verifier)
+                guess_notes["guess-resistance:" + subject].push_back(why);
+            for (const auto& g : out.searches) {
+                const std::string claim = "guess-resistance:" + g.subject;
+                guess_notes[claim].push_back(g.note);
+                attacks::Trace t;
+                t.strategy = "guess";
+                t.signature = "guess/offline/" + g.subject;
+                t.description = "off-line search of " + g.space + " against " + g.verifier;
+                if (g.found()) {
+                    take({attacks::Violation{claim, g.note, {}, g.secret}}, &t, nullptr);
+                }
+                // Secrecy findings from what the hit opened or derived.
+                take(arena.checker().check(arena.knowledge()), &t, nullptr);
+            }
         }
     }
 
@@ -515,8 +537,16 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
             v.finding_ids.assign(fi->second.begin(), fi->second.end());
             v.attacks_tried = tried;
         } else if (short_claim_kind(id) == "guess-resistance") {
-            v.verdict = report::Verdict::not_tested;
-            v.note = guess_asked ? guess_note : "the campaign runs no guess attack";
+            auto gn = guess_notes.find(id);
+            if (!guess_asked || gn == guess_notes.end()) {
+                v.verdict = report::Verdict::not_tested;
+                v.note = guess_asked ? "no guess attack reached " + id
+                                     : "the campaign runs no guess attack";
+            } else {
+                v.verdict = report::Verdict::holds;
+                for (const auto& n : gn->second) v.note += (v.note.empty() ? "" : " | ") + n;
+                v.attacks_tried = tried;
+            }
         } else if (short_claim_kind(id) == "forward-secrecy") {
             // Judged only after the compromise step: without it nothing was compromised.
             const bool ran = r.attacks_run.count("compromise") != 0;
@@ -594,6 +624,27 @@ Result<ReplayOutcome> replay_finding(const ReplayOptions& o) {
     std::vector<attacks::Violation> vs = arena.checker().check(arena.knowledge());
     if (trace) {
         arena.attack(*trace, "a1/");
+        auto more = arena.checker().check(arena.knowledge());
+        vs.insert(vs.end(), more.begin(), more.end());
+    }
+    if (j.contains("guess")) {
+        attacks::StrategyParams gp{"guess", {"offline"}, {}};
+        try {
+            gp.settings = j["guess"].get<std::map<std::string, std::string>>();
+        } catch (const std::exception& e) {
+            return make_error(o.finding_dir + "/trace.json: guess: " + e.what());
+        }
+        auto settings = attacks::GuessSettings::from(gp);
+        if (!settings)
+            return make_error(o.finding_dir + "/trace.json: " + settings.error().describe());
+        attacks::OfflineGuessInput in;
+        in.settings = *settings;
+        in.derive = arena.derive_input();
+        for (const auto& g : attacks::guess_offline(arena.knowledge(), in).searches) {
+            if (g.found())
+                vs.push_back(
+                    attacks::Violation{"guess-resistance:" + g.subject, g.note, {}, g.secret});
+        }
         auto more = arena.checker().check(arena.knowledge());
         vs.insert(vs.end(), more.begin(), more.end());
     }

@@ -284,6 +284,22 @@ AttackRecipes recipes() {
     auto mtcd_mic = [](const Message& m, BytesView key) { return compute_mtcd_mic(key, m); };
     r.macs = {{M1, "MTCdMIC", "PSKey", "MTCdID", mtcd_mic},
               {M2, "MTCdMIC", "PSKey", "MTCdID", mtcd_mic}};
+    // DMKey = KDF(PSKey; MTCdID, MTCsID, MTCdNonce, MTCsNonce, UEID) from the run's M1 and
+    // its M4 (M3 without DMKey, on the clear PC5 link): the PSKey alone, compromised or
+    // guessed, opens every DMKey a device ever made. No ephemeral secret enters it, so the
+    // compromise strategy finds ProSe has no forward secrecy (the paper claims none).
+    auto dmkey = [](const std::vector<const Message*>& msgs,
+                    BytesView psk) -> Result<std::vector<SecretBytes>> {
+        if (msgs.size() != 2 || msgs[0] == nullptr || msgs[1] == nullptr)
+            return make_error("DMKey: needs the run's M1 and M4");
+        if (psk.size() != kPSKeyLen) return make_error("DMKey: not a PSKey (16 bytes)");
+        auto k = derive_dmkey(psk, *msgs[0], *msgs[1]);
+        if (!k) return k.error();
+        std::vector<SecretBytes> out;
+        out.push_back(std::move(k).value());
+        return out;
+    };
+    r.keys = {{"DMKey", {M1, M4}, dmkey}};
     // Key guessing (guess.cpp): M1's MTCdMIC is an off-line verifier for PSKey; forged M1s
     // put on-line guesses to the MTCs.
     r.guesses = {guess_recipe()};

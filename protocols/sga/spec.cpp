@@ -89,10 +89,12 @@ std::vector<ClaimSpec> claims() {
     return {
         {"secrecy:kt",
          "The attacker never learns a kt_i the server committed with an honest d_i: kt_i is "
-         "shared by d_i and the server only, and guards A4 and B1.",
-         "\"Adversaries can utilize a malicious smart device to hear any message transmitted "
-         "between the GA and other smart devices ... Without the symmetric key, adversaries only "
-         "derive non-meaningful binary data from the cipher\" (section 5.4)",
+         "shared by d_i and the server only, and guards A4 and B1. The paper's relay claim "
+         "(5.5) rests on it: a relaying adversary must not derive the keys of what it relays.",
+         "\"Only if the adversary could derive the symmetric key, the adversary cannot know any "
+         "message within them\" (section 5.5, relay attack); \"Adversaries can utilize a "
+         "malicious smart device to hear any message transmitted between the GA and other smart "
+         "devices\" (section 5.4)",
          true},
         {"secrecy:K", "The attacker never learns a K that d_i committed with an honest d_j.",
          "\"the smart device d_i will compute the secure E2E M2M Session key by the equation "

@@ -15,6 +15,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "attacks/guess.hpp"
 #include "protocols/core/registry.hpp"
 #include "protocols/core/role.hpp"
 
@@ -548,6 +549,67 @@ TEST(CampaignFuzz, MutationsNeverCrash) {
         }
     }
     EXPECT_GT(parsed, 0U);  // some mutations (comments, descriptions) leave the file valid
+}
+
+}  // namespace
+}  // namespace mtc::attacks
+
+namespace mtc::attacks {
+namespace {
+
+std::string guess_attack(const std::string& keys) {
+    return "[campaign]\nname = \"g\"\nprotocol = \"prose\"\n\n[[attack]]\nstrategy = \"guess\"\n" +
+           keys;
+}
+
+TEST(CampaignGuess, SettingsReachTheStrategy) {
+    auto c = parse_campaign(guess_attack("space = \"mask:?1?d\"\ncharset1 = \"?l\"\nthreads = 2\n"
+                                         "time = 1.5\nonline = 20\n"),
+                            "test.toml");
+    ASSERT_TRUE(c.ok()) << c.error().describe();
+    ASSERT_EQ(c->attacks.size(), 1u);
+    const auto& p = c->attacks[0];
+    EXPECT_EQ(p.setting("space"), "mask:?1?d");
+    EXPECT_EQ(p.setting("charset1"), "?l");
+    EXPECT_EQ(p.setting("threads"), "2");
+    EXPECT_EQ(p.setting("online"), "20");
+    auto s = GuessSettings::from(p);
+    ASSERT_TRUE(s.ok()) << s.error().describe();
+    EXPECT_EQ(s->threads, 2u);
+    EXPECT_DOUBLE_EQ(s->time_limit_s, 1.5);
+    EXPECT_EQ(s->online, 20u);
+    EXPECT_EQ(s->charsets[0], "?l");
+}
+
+TEST(CampaignGuess, DefaultsWhenNoSettings) {
+    auto c = parse_campaign(guess_attack(""), "test.toml");
+    ASSERT_TRUE(c.ok()) << c.error().describe();
+    auto s = GuessSettings::from(c->attacks[0]);
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->space, "pin");
+    EXPECT_EQ(s->online, 0u);
+    EXPECT_EQ(s->threads, 0u);
+}
+
+TEST(CampaignGuess, BadSettingsNameKeyAndLine) {
+    expect_error(guess_attack("space = \"pim\"\n"), "\"pim\"", {"attack.space", "pim"});
+    expect_error(guess_attack("space = \"mask:?x\"\n"), "\"mask:?x\"", {"attack.space", "?x"});
+    expect_error(guess_attack("online = -1\n"), "-1", {"attack.online", "must be a number"});
+    expect_error(guess_attack("threads = \"many\"\n"), "\"many\"", {"attack.threads"});
+    expect_error(guess_attack("time = 0\n"), "0", {"attack.time"});
+    // Settings belong to their strategy: replay takes none.
+    expect_error(
+        with("space = \"pin\"\n"), "space",
+        {"unknown key 'space' in an [[attack]] of strategy replay", "(expected: strategy, only)"});
+}
+
+TEST(CampaignGuess, MaskWithUndefinedCustomSetFailsWhenSettingsAreRead) {
+    // Each key is checked alone while parsing; the mask and its sets are checked together.
+    auto c = parse_campaign(guess_attack("space = \"mask:?2\"\n"), "test.toml");
+    ASSERT_TRUE(c.ok()) << c.error().describe();
+    auto s = GuessSettings::from(c->attacks[0]);
+    ASSERT_FALSE(s.ok());
+    EXPECT_THAT(s.error().describe(), HasSubstr("?2"));
 }
 
 }  // namespace

@@ -1,0 +1,408 @@
+// Off-line key guessing speed against this CPU's physical limit, in one run (issue 10).
+//
+//   build/release/bench/bench_guess [--seconds S] [--reps N] [--json]
+//
+// Every figure is the best of N runs (default 3) of S seconds each (default 0.5): other load on
+// the machine only ever slows a run down, so the best is the closest to what the CPU can do.
+// The 1-minute load average is printed with the figures; read them against it.
+//
+// The verifier is ProSe's: the MTCdMIC of the M1 of an honest weak-key run (in process), where a
+// PIN check is the KBKDF block of PSKey and the HMAC-SHA256 MIC. Measured:
+//   raw       SHA-256 compressions per second per core: SHA256_Update over a 64 KiB buffer
+//             (bytes / 64), and one block at a time with SHA256_Transform; the limit is the
+//             higher of the two
+//   verifier  GuessVerifier::tester()->test over PINs on one thread, and its efficiency:
+//             tests/s x compressions_per_test / raw (goal >= 0.5)
+//   search    attacks::guess::search on 1 and 2 threads over a space that does not hold the
+//             PIN (7-digit PINs, time-limited), and the ratio 2 / 1 (goal >= 1.8)
+//   baselines the same check with a fresh EVP_MAC context per HMAC (crypto::hmac_sha256), with
+//             two reused EVP_MAC contexts (crypto::HmacSha256), and the generic path (EVP_KDF
+//             and compute_mtcd_mic)
+// Every method must find the real PIN before it is timed (the PIN itself is never printed).
+// Figures are printed, never asserted: the ratios are what compares across machines.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <openssl/sha.h>
+
+#include "attacks/guess/candidates.hpp"
+#include "attacks/guess/search.hpp"
+#include "protocols/core/codec.hpp"
+#include "protocols/core/crypto/hash.hpp"
+#include "protocols/core/event.hpp"
+#include "protocols/core/inproc_network.hpp"
+#include "protocols/core/rng.hpp"
+#include "protocols/prose/primitives.hpp"
+#include "protocols/prose/schema.hpp"
+#include "protocols/prose/spec.hpp"
+
+namespace {
+
+using namespace mtc;
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void fail(const std::string& why) {
+    std::fprintf(stderr, "bench_guess: %s\n", why.c_str());
+    std::exit(3);
+}
+
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+template <typename F>
+double best_of(int reps, F&& f) {
+    double best = 0;
+    for (int i = 0; i < reps; ++i) best = std::max(best, f());
+    return best;
+}
+
+// The 1-minute load average, or -1 when unknown.
+double load_average() {
+    std::ifstream f("/proc/loadavg");
+    double load = -1;
+    if (!(f >> load)) return -1;
+    return load;
+}
+
+// Calls `step(n)` (which does n units of work) in growing batches until `seconds` have passed;
+// returns units per second.
+double rate_of(double seconds, const std::function<void(std::uint64_t)>& step) {
+    std::uint64_t done = 0;
+    std::uint64_t batch = 256;
+    const auto t0 = Clock::now();
+    double elapsed = 0;
+    while (elapsed < seconds) {
+        step(batch);
+        done += batch;
+        elapsed = seconds_since(t0);
+        if (elapsed < seconds / 20) batch *= 2;
+    }
+    return static_cast<double>(done) / elapsed;
+}
+
+// ---- the physical limit ------------------------------------------------------------------
+
+double raw_compressions_per_s(double seconds) {
+    constexpr std::size_t kBuf = std::size_t{64} * 1024;
+    alignas(64) static std::array<unsigned char, kBuf> buf{};
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    const double bytes_per_s = rate_of(seconds,
+                                       [&c](std::uint64_t n) {
+                                           for (std::uint64_t i = 0; i < n; ++i)
+                                               SHA256_Update(&c, buf.data(), buf.size());
+                                       }) *
+                               kBuf;
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256_Final(md, &c);
+    return bytes_per_s / SHA256_CBLOCK;
+}
+
+// The bulk rate summed over `threads` threads hashing at once: what this machine gives a
+// parallel search right now (cores, shared units, other load), the yardstick for its scaling.
+double raw_parallel_per_s(unsigned threads, double seconds) {
+    std::vector<double> rates(threads);
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t)
+        pool.emplace_back([&rates, t, seconds] { rates[t] = raw_compressions_per_s(seconds); });
+    for (std::thread& th : pool) th.join();
+    return std::accumulate(rates.begin(), rates.end(), 0.0);
+}
+
+double transform_per_s(double seconds) {
+    alignas(64) static std::array<unsigned char, SHA256_CBLOCK> block{};
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    return rate_of(seconds, [&c](std::uint64_t n) {
+        for (std::uint64_t i = 0; i < n; ++i) SHA256_Transform(&c, block.data());
+    });
+}
+
+// ---- the verifier -------------------------------------------------------------------------
+
+struct Capture {
+    Deployment d;
+    Message m1;
+    std::string pin;  // secret: only ever compared
+};
+
+// One honest weak-key run on the in-process network; the M1 as it travelled.
+Capture honest_run() {
+    const ProtocolSpec& spec = prose::spec();
+    DeploymentOptions o;
+    o.profile = "weak-key";
+    SeededRng rng(2024, "provision");
+    auto dep = spec.provision(o, rng);
+    if (!dep) fail("provision: " + dep.error().describe());
+    Capture c;
+    c.d = std::move(dep).value();
+    ManualClock clock{1'735'689'600'000'000};
+    KeyFingerprinter fp{SecretBytes(32, 0x3c)};
+    MemorySink sink;
+    InProcConfig cfg;
+    cfg.seed = 2024;
+    cfg.clock = &clock;
+    cfg.manual_clock = &clock;
+    cfg.sink = &sink;
+    cfg.fingerprinter = &fp;
+    InProcNetwork net(spec, c.d, cfg);
+    std::optional<Message> m1;
+    net.set_hook([&m1, &spec](Frame f) {
+        auto m = decode(*spec.schema, view(f.bytes));
+        if (m && m->type == prose::M1 && !m1) m1 = *m;
+        return std::vector<Frame>{std::move(f)};
+    });
+    net.start("MTCd#0");
+    net.run();
+    const auto commits = std::count_if(sink.events.begin(), sink.events.end(),
+                                       [](const Event& e) { return e.kind == EventKind::commit; });
+    if (!m1 || commits < 3) fail("the honest run did not complete");
+    c.m1 = *m1;
+    c.pin = to_string(view(c.d.find("MTCd#0")->creds.secrets.at("PIN")));
+    return c;
+}
+
+// 000000, 000001, ...: the PIN space without formatting a number per candidate.
+class PinOdometer {
+public:
+    std::string_view next() {
+        for (std::size_t i = digits_.size(); i-- > 0;) {
+            if (digits_[i] != '9') {
+                ++digits_[i];
+                break;
+            }
+            digits_[i] = '0';
+        }
+        return {digits_.data(), digits_.size()};
+    }
+
+private:
+    std::array<char, 6> digits_ = {'9', '9', '9', '9', '9', '9'};  // next() gives 000000 first
+};
+
+// A PIN check: true when `pin` is the device's.
+using Check = std::function<bool(std::string_view pin)>;
+
+// Checks that `check` finds the real PIN (and not a wrong one), then times it over PINs.
+double pin_rate(const Capture& c, double seconds, const Check& check, const char* what) {
+    std::string wrong = c.pin;
+    wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);
+    if (!check(c.pin) || check(wrong)) fail(std::string(what) + " does not find the PIN");
+    PinOdometer pins;
+    return rate_of(seconds, [&](std::uint64_t n) {
+        for (std::uint64_t i = 0; i < n; ++i) (void)check(pins.next());
+    });
+}
+
+// KBKDF block 1 of the weak-key KDF (crypto/kdf.hpp layout), for the EVP baselines only; each
+// baseline first proves it finds the PIN, which checks this layout too.
+Bytes prf_input(const Message& m1) {
+    Bytes in;
+    put_u32(in, 1);
+    const std::string_view label = "ProSe PSKey from PIN";
+    in.insert(in.end(), label.begin(), label.end());
+    in.push_back(0);
+    const BytesView id = m1.get_or_empty(prose::MTCdID);
+    in.insert(in.end(), id.begin(), id.end());
+    put_u32(in, static_cast<std::uint32_t>(prose::kPSKeyLen * 8));
+    return in;
+}
+
+// ---- output -------------------------------------------------------------------------------
+
+struct Row {
+    std::string name;
+    double per_s;
+};
+
+std::string si(double x) {
+    char b[32];
+    if (x >= 1e6) {
+        std::snprintf(b, sizeof b, "%.3f M", x / 1e6);
+    } else {
+        std::snprintf(b, sizeof b, "%.1f k", x / 1e3);
+    }
+    return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    double seconds = 0.5;
+    int reps = 3;
+    bool json = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--json") {
+            json = true;
+        } else if (a == "--seconds" && i + 1 < argc) {
+            seconds = std::strtod(argv[++i], nullptr);
+            if (!(seconds > 0 && seconds < 3600)) fail("--seconds: between 0 and 3600");
+        } else if (a == "--reps" && i + 1 < argc) {
+            const std::string_view n = argv[++i];
+            const auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), reps);
+            if (ec != std::errc() || end != n.data() + n.size() || reps < 1 || reps > 100)
+                fail("--reps: between 1 and 100");
+        } else {
+            std::fprintf(stderr, "usage: bench_guess [--seconds S] [--reps N] [--json]\n");
+            return 2;
+        }
+    }
+
+    const Capture cap = honest_run();
+    const GuessRecipe& recipe = prose::spec().recipes.guesses.at(0);
+    GuessInputs in;
+    in.observations.push_back({1, &cap.m1, false});
+    auto verifiers = recipe.find(in);
+    if (verifiers.size() != 1) fail("no verifier in the honest M1");
+    const GuessVerifier& v = *verifiers[0];
+    const double cpt = v.compressions_per_test();
+
+    // (a) the physical limit
+    const double load = load_average();
+    const double bulk = best_of(reps, [&] { return raw_compressions_per_s(seconds); });
+    const double transform = best_of(reps, [&] { return transform_per_s(seconds); });
+    const double raw = std::max(bulk, transform);
+    const double bulk2 = best_of(reps, [&] { return raw_parallel_per_s(2, seconds); });
+    const double raw_scaling = bulk2 / bulk;
+
+    // (b) the verifier, one thread
+    auto tester = v.tester();
+    const double verifier = best_of(reps, [&] {
+        return pin_rate(
+            cap, seconds, [&](std::string_view p) { return tester->test(p); }, "the verifier");
+    });
+    const double efficiency = verifier * cpt / raw;
+
+    // (c) search() on 1 and 2 threads, over a space without the PIN
+    auto space = attacks::guess::CandidateSpace::pin(7);
+    if (!space) fail(space.error().describe());
+    double search_rate[2] = {0, 0};
+    for (unsigned t = 1; t <= 2; ++t) {
+        search_rate[t - 1] = best_of(reps, [&] {
+            attacks::guess::SearchOptions so;
+            so.threads = t;
+            so.time_limit_s = 2 * seconds;
+            auto r = attacks::guess::search(v, *space, so);
+            if (!r) fail("search: " + r.error().describe());
+            if (r->candidate) fail("search hit a 7-digit candidate");
+            return r->rate;
+        });
+    }
+    const double scaling = search_rate[1] / search_rate[0];
+
+    // (d) baselines
+    const Bytes kdf_in = prf_input(cap.m1);
+    const Bytes mic_in = prose::mtcd_mic_input(cap.m1);
+    const Bytes mic = to_bytes(cap.m1.get_or_empty(prose::MTCdMIC));
+    auto mic_matches = [&mic](const crypto::Digest& d) {
+        return std::memcmp(d.data(), mic.data(), std::min(d.size(), mic.size())) == 0;
+    };
+    const double fresh_evp = best_of(reps, [&] {
+        return pin_rate(
+            cap, seconds,
+            [&](std::string_view p) {
+                const crypto::Digest k = crypto::hmac_sha256(view(p), view(kdf_in));
+                return mic_matches(
+                    crypto::hmac_sha256(BytesView(k).first(prose::kPSKeyLen), view(mic_in)));
+            },
+            "fresh EVP_MAC");
+    });
+    crypto::HmacSha256 prf;
+    crypto::HmacSha256 mac;
+    const double reused_evp = best_of(reps, [&] {
+        return pin_rate(
+            cap, seconds,
+            [&](std::string_view p) {
+                prf.set_key(view(p));
+                const crypto::Digest k = prf.mac(view(kdf_in));
+                mac.set_key(BytesView(k).first(prose::kPSKeyLen));
+                return mic_matches(mac.mac(view(mic_in)));
+            },
+            "reused EVP_MAC");
+    });
+    const std::string mtcd_id = to_string(cap.m1.get_or_empty(prose::MTCdID));
+    const double generic = best_of(reps, [&] {
+        return pin_rate(
+            cap, seconds,
+            [&](std::string_view p) {
+                auto k = prose::pskey_from_pin(p, mtcd_id);
+                if (!k) return false;
+                auto t = prose::compute_mtcd_mic(view(*k), cap.m1);
+                return t && *t == mic;
+            },
+            "generic");
+    });
+
+    const std::vector<Row> rows = {
+        {"raw SHA-256 compressions, bulk", bulk},
+        {"raw SHA-256 compressions, SHA256_Transform", transform},
+        {"raw SHA-256 compressions, bulk, 2 threads", bulk2},
+        {"verifier tests, 1 thread", verifier},
+        {"search, 1 thread", search_rate[0]},
+        {"search, 2 threads", search_rate[1]},
+        {"baseline: fresh EVP_MAC per HMAC", fresh_evp},
+        {"baseline: reused EVP_MAC (HmacSha256)", reused_evp},
+        {"baseline: generic (EVP_KDF + compute_mtcd_mic)", generic},
+    };
+    auto share = [&](double per_s) { return per_s * cpt / raw; };
+
+    if (json) {
+        nlohmann::json j;
+        j["verifier"] = v.description();
+        j["compressions_per_test"] = cpt;
+        j["seconds_per_run"] = seconds;
+        j["runs_per_figure"] = reps;
+        j["load_average_1min"] = load;
+        j["hardware_threads"] = std::thread::hardware_concurrency();
+        j["limit_compressions_per_s"] = raw;
+        j["bulk_compressions_per_s"] = bulk;
+        j["transform_compressions_per_s"] = transform;
+        j["bulk_2_threads_compressions_per_s"] = bulk2;
+        j["raw_scaling_2_over_1"] = raw_scaling;
+        j["verifier_tests_per_s"] = verifier;
+        j["efficiency"] = efficiency;
+        j["search_1_thread_per_s"] = search_rate[0];
+        j["search_2_threads_per_s"] = search_rate[1];
+        j["scaling_2_over_1"] = scaling;
+        j["fresh_evp_mac_per_s"] = fresh_evp;
+        j["reused_evp_mac_per_s"] = reused_evp;
+        j["generic_per_s"] = generic;
+        std::printf("%s\n", j.dump(2).c_str());
+        return 0;
+    }
+    std::printf("verifier: %s\n", v.description().c_str());
+    std::printf("SHA-256 compressions per PIN test: %.0f\n", cpt);
+    std::printf("best of %d runs of %.2f s each; load average %.2f on %u hardware threads\n\n",
+                reps, seconds, load, std::thread::hardware_concurrency());
+    std::printf("%-48s %14s %12s\n", "measurement", "per second", "x limit");
+    for (const Row& r : rows) {
+        const bool compressions = r.name.rfind("raw", 0) == 0;
+        const double of_limit = compressions ? r.per_s / raw : share(r.per_s);
+        std::printf("%-48s %14s %12.2f\n", r.name.c_str(), si(r.per_s).c_str(), of_limit);
+    }
+    std::printf("\nefficiency (verifier, 1 thread): %.2f of the limit (goal >= 0.5)\n", efficiency);
+    std::printf(
+        "scaling (search, 2 / 1 threads): %.2fx (goal >= 1.8); raw compressions scale "
+        "%.2fx on this machine now\n",
+        scaling, raw_scaling);
+    std::printf("verifier vs fresh EVP_MAC: %.1fx, vs reused EVP_MAC: %.1fx\n",
+                verifier / fresh_evp, verifier / reused_evp);
+    return 0;
+}
