@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "attacks/guess/online.hpp"
 #include "attacks/strategies/strategies.hpp"
 
 namespace mtc::attacks {
@@ -218,9 +219,15 @@ public:
         if (!s) return s.error().describe();
         return std::nullopt;
     }
-    [[nodiscard]] std::vector<Trace> plan(const PlanContext& /*ctx*/,
-                                          const StrategyParams& /*params*/) const override {
-        return {};
+    // The on-line guesses (`online = N`); a bad setting plans nothing here and is reported by
+    // the engine when it reads the settings for the off-line search.
+    [[nodiscard]] std::vector<Trace> plan(const PlanContext& ctx,
+                                          const StrategyParams& params) const override {
+        auto s = GuessSettings::from(params);
+        if (!s || s->online == 0) return {};
+        auto space = guess::CandidateSpace::parse(s->space, s->charsets);
+        if (!space) return {};
+        return guess::plan_online_guesses(ctx, params, *space, s->online);
     }
 };
 

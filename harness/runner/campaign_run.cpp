@@ -11,12 +11,14 @@
 #include "attacks/checker.hpp"
 #include "attacks/compromise.hpp"
 #include "attacks/guess.hpp"
+#include "attacks/guess/online.hpp"
 #include "attacks/term.hpp"
 #include "harness/net/signals.hpp"
 #include "harness/pcap/window.hpp"
 #include "harness/pcap/writer.hpp"
 #include "harness/runner/attack_engine.hpp"
 #include "harness/runner/files.hpp"
+#include "harness/runner/online_guess.hpp"
 #include "harness/runner/pcap_knowledge.hpp"
 #include "protocols/core/clock.hpp"
 #include "protocols/core/crypto/hash.hpp"
@@ -136,8 +138,7 @@ public:
         if (s_.pcap) {
             auto r = load_pcap(*s_.pcap, knowledge_);
             if (!r) return make_error("honest.pcap: " + r.error().describe());
-            notes_.push_back("loaded " + std::to_string(r->loaded) + " messages from " +
-                             *s_.pcap);
+            notes_.push_back("loaded " + std::to_string(r->loaded) + " messages from " + *s_.pcap);
         }
         return Ok{};
     }
@@ -351,6 +352,7 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     }
     prog.attacks_total = plan.size();
 
+    std::map<std::string, std::vector<std::string>> guess_notes;  // claim -> sentences
     json guess_json;  // the guess attack's settings, for replay_finding
     for (const auto& a : c.attacks) {
         if (a.strategy == "guess") guess_json = a.settings;
@@ -419,6 +421,13 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
         ++r.attack_sessions;
         ++r.attacks_run[t.strategy];
         take(arena.checker().check(arena.knowledge()), &t, &ex);
+        // An on-line guessing trace: did the target role notice every failed guess?
+        if (attacks::guess::online_recipe_of(*c.spec, t) != nullptr) {
+            const auto m = measure_online_guess(*c.spec, *ctx.deployment, t, ex);
+            const std::string claim = "guess-resistance:" + m.secret;
+            guess_notes[claim].push_back(m.note);
+            if (m.undetected()) take({attacks::Violation{claim, m.note, {}, t.signature}}, &t, &ex);
+        }
         prog.attacks_done = i + 1;
     }
     r.attack_s = elapsed() - attack_t0;
@@ -427,7 +436,6 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
     // Off-line key guessing, after the live attacks (so insiders have opened what they can):
     // a hit is a guess-resistance finding, and the secrets it opens and the session keys it
     // derives are checked like any other knowledge (secrecy findings, attributed to it).
-    std::map<std::string, std::vector<std::string>> guess_notes;  // claim -> sentences
     if (guess_asked) {
         const attacks::StrategyParams* gp = nullptr;
         for (const auto& a : c.attacks) {
@@ -536,6 +544,10 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
             v.verdict = report::Verdict::violated;
             v.finding_ids.assign(fi->second.begin(), fi->second.end());
             v.attacks_tried = tried;
+            // What each guess attack measured, the ones that did not violate it included.
+            if (auto gn = guess_notes.find(id); gn != guess_notes.end()) {
+                for (const auto& n : gn->second) v.note += (v.note.empty() ? "" : " | ") + n;
+            }
         } else if (short_claim_kind(id) == "guess-resistance") {
             auto gn = guess_notes.find(id);
             if (!guess_asked || gn == guess_notes.end()) {

@@ -21,20 +21,20 @@ namespace mtc::sga {
 
 GuessRecipe guess_recipe();
 
-// secret "k_d", target_role "SGA", type A1, identity_field "ID_di". forge() builds the A1 d_i
-// would send if its k_di were the guess: E^G_PK((kt xor guess) || ID_di || ID_G || ID_dj || cid)
-// with kt = fresh(16), under a fresh frame session id (fresh(8), big-endian) so the server never
-// reads it as a session in progress; when the captured A1 carries the hardened N_A / TS / MAC_A,
-// the forgery does too: N_A = fresh(16), TS = the captured TS (forge has no clock; the engine
-// guesses within the server's window of the capture), MAC_A under the fresh kt. fresh() is
-// called in exactly that order (kt, session, [N_A]), so a caller that records it holds the kt
-// that opens the answer (a4_confirms).
+// secret "k_d", target_role "SGA", type A1, identity_field "" (A1 names nobody in clear).
+// forge() builds the A1 d_i would send if its k_di were the guess:
+// E^G_PK((kt xor guess) || ID_di || ID_G || ID_dj || cid) with kt = fresh(16), in the captured
+// message's session (the engine's term sets a fresh one before the guess, so the server never
+// takes the forgery for a session in progress). When the captured A1 carries the hardened
+// N_A / TS / MAC_A, so does the forgery: N_A = fresh(16), TS = the captured TS (forge has no
+// clock; the engine guesses within the server's window of the capture), MAC_A under the fresh
+// kt. fresh() is called in exactly that order (kt, [N_A]), so a caller that records it holds
+// the kt that opens the answer (a4_confirms).
 //
-// A1 names nobody in clear (everything is inside the RSA ciphertext), so the attacker cannot
-// tell whose A1 it captured: the guess is put to online_parties(), a device of the deployment's
-// public plan. derive(candidate, identity) takes `identity` as ID_di and, when the engine has
-// none (A1 has no clear ID_di field), the same device online_parties() picks by its public
-// identity kOnlineVictim.
+// Everything A1 says is inside the RSA ciphertext, so the attacker cannot tell whose A1 it
+// captured: the guess is put to online_parties(), a device of the deployment's public plan.
+// derive(candidate, identity) takes a non-empty `identity` as ID_di, and an empty one (what an
+// empty identity_field gives) as kOnlineVictim, the device online_parties() picks.
 OnlineGuessRecipe online_guess_recipe();
 
 // The device the on-line guesses pretend to be, as the provisioning names its first device.

@@ -235,6 +235,10 @@ Result<SecretBytes> kd_from_pin(std::string_view pin, BytesView device_id) {
                                  device_id, kKeyLen);
 }
 
+KdfLabels kdf_labels() {
+    return {kPinLabel, kSymKeyLabel, kExpandLabel};
+}
+
 Result<SecretBytes> expand_kd(BytesView k_d, std::size_t len) {
     return crypto::kbkdf_counter(crypto::KbkdfPrf::hmac_sha256, k_d, view(kExpandLabel),
                                  BytesView{}, len);

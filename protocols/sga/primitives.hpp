@@ -141,6 +141,15 @@ SecretBytes generate_kt(Rng& rng);  // 16 random bytes
 Result<SecretBytes> kd_from_pin(std::string_view pin, BytesView device_id);
 // k_d expanded to `len` bytes (the length of N's encoding).
 Result<SecretBytes> expand_kd(BytesView k_d, std::size_t len);
+
+// The KBKDF-HMAC-SHA256 labels of kd_from_pin, sym_key and expand_kd, for code that computes
+// those KDFs by hand (the guessing tester of guess.cpp).
+struct KdfLabels {
+    std::string_view pin;      // "SGA k_d from PIN"
+    std::string_view sym_key;  // "SGA E^x key"
+    std::string_view expand;   // "SGA k_d expand"
+};
+KdfLabels kdf_labels();
 // a xor b. Reason: "xor: length mismatch (16 vs 32 bytes)".
 Result<SecretBytes> xor_bytes(BytesView a, BytesView b);
 

@@ -3,11 +3,15 @@
 // fast HMAC path agrees with the roles' own primitives for any candidate, an AES-CMAC M1 is
 // still tested correctly, and a forged M1 under the right key is accepted by the MTCs.
 // Also the DMKey KeyRecipe: PSKey and the run's M1 and M4 give the DMKey the MTCs sent.
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "attacks/compromise.hpp"
+#include "attacks/knowledge.hpp"
 #include "protocols/prose/guess.hpp"
+#include "tests/unit/prose_capture.hpp"
 #include "tests/unit/prose_fixture.hpp"
 
 namespace mtc::test {
@@ -244,6 +248,30 @@ TEST(ProseGuess, DMKeyRecipeDerivesTheRunsKeyFromPSKeyM1AndM4) {
     // Secrets that are no PSKey (a PIN, a DMKey) do not fit.
     EXPECT_FALSE(r.derive({&m1, &m4}, view(w.d.find("MTCd#0")->creds.secrets.at("PIN"))).ok());
     EXPECT_FALSE(r.derive({&m1}, view(w.psk())).ok());
+}
+
+// With the DMKey recipe, compromising the devices after the fact opens the DMKey of every earlier
+// run from its clear M1 and M4: ProSe has no forward secrecy (and claims none).
+TEST(ProseGuess, CompromiseOpensEveryEarlierDMKeyFromTheClearM1AndM4) {
+    ProseCapture cap(7, DeploymentOptions{}, {"h1", "h2"});
+    attacks::Knowledge k(prose_spec());
+    for (const CapturedFrame& f : cap.frames) {
+        if (f.frame.secure) continue;  // the attacker on the PC5 link sees M1 and M4
+        ASSERT_TRUE(k.observe(f.frame.bytes, f.frame.from, f.frame.to, false, f.run, f.ts_us).ok());
+    }
+    attacks::CompromiseInput in;
+    in.deployment = &cap.d;
+    in.fingerprinter = &cap.fp;
+    in.runs = {"h1", "h2"};
+    for (const Event& e : cap.sink.events) {
+        if (e.kind == EventKind::commit && e.key_fp) in.committed_fps.insert(*e.key_fp);
+    }
+    in.at_us = cap.clock.now_us();
+    const attacks::CompromiseOutcome out = attacks::compromise_all(k, in);
+    EXPECT_EQ(out.runs_tried, 2u) << out.note;
+    ASSERT_EQ(out.recovered.size(), 2u) << out.note;
+    EXPECT_NE(out.recovered[0].find("DMKey of run h1"), std::string::npos) << out.recovered[0];
+    EXPECT_NE(out.recovered[1].find("DMKey of run h2"), std::string::npos) << out.recovered[1];
 }
 
 }  // namespace

@@ -52,9 +52,7 @@ struct Attacker {
         for (const auto& o : k.observations()) inputs.observations.push_back({o.id, &o.msg, false});
         inputs.secrets = &k.secrets();
     }
-    std::vector<std::unique_ptr<GuessVerifier>> find() const {
-        return guess_recipe().find(inputs);
-    }
+    std::vector<std::unique_ptr<GuessVerifier>> find() const { return guess_recipe().find(inputs); }
 };
 
 // The full check the server makes (B4), as the reference for the tester's fast path.
@@ -69,7 +67,8 @@ TEST(SgaGuess, WeakKdIsTheProvisioningKdfForAnyCandidate) {
     const Bytes id = to_bytes("dev-0");
     EXPECT_EQ(weak_kd("012345", view(id)).value(), kd_from_pin("012345", view(id)).value());
     EXPECT_TRUE(weak_kd("hunter2", view(id)).ok());  // masks and wordlists: any string
-    EXPECT_NE(weak_kd("hunter2", view(id)).value(), weak_kd("hunter2", view(to_bytes("dev-1"))).value());
+    EXPECT_NE(weak_kd("hunter2", view(id)).value(),
+              weak_kd("hunter2", view(to_bytes("dev-1"))).value());
     EXPECT_FALSE(weak_kd("", view(id)).ok());
     EXPECT_FALSE(weak_kd("012345", BytesView{}).ok());
 }
@@ -158,9 +157,11 @@ TEST(SgaGuess, HardenedTrafficHandsTheInsiderNoVerifier) {
 
 // ---- On-line --------------------------------------------------------------------------------
 
-// fresh() that keeps what it handed out (kt, session, [N_A]: guess.hpp's order).
+// fresh() that keeps what it handed out (kt, [N_A]: guess.hpp's order); its rng also draws the
+// fresh session the engine's {"op":"session"} gives the captured message before the guess.
 struct Fresh {
-    SeededRng rng{11, "fresh"};
+    static inline std::uint64_t next_seed = 11;
+    SeededRng rng{next_seed++, "fresh"};
     std::vector<Bytes> given;
     std::function<Bytes(std::size_t)> fn() {
         return [this](std::size_t n) {
@@ -175,9 +176,10 @@ TEST(SgaGuess, OnlineRecipeNamesTheA1Guess) {
     EXPECT_EQ(r.secret, "k_d");
     EXPECT_EQ(r.target_role, "SGA");
     EXPECT_EQ(r.type, A1);
-    EXPECT_EQ(r.identity_field, "ID_di");
-    // A1 names nobody in clear: without an identity the guess is for kOnlineVictim.
-    EXPECT_EQ(r.derive("012345", BytesView{}).value(), r.derive("012345", view(to_bytes("dev-0"))).value());
+    // A1 names nobody in clear: with no identity the guess is for kOnlineVictim.
+    EXPECT_EQ(r.identity_field, "");
+    EXPECT_EQ(r.derive("012345", BytesView{}).value(),
+              r.derive("012345", view(to_bytes("dev-0"))).value());
     EXPECT_EQ(r.derive("012345", view(to_bytes("dev-1"))).value(),
               kd_from_pin("012345", view(to_bytes("dev-1"))).value());
 
@@ -198,7 +200,7 @@ TEST(SgaGuess, OnlineRecipeNamesTheA1Guess) {
 TEST(SgaGuess, AsSpecifiedServerCannotTellAWrongGuessAndA4ConfirmsTheRightOne) {
     SgaWorld w(weak());
     w.run();  // both devices registered; the A1 the attacker captured
-    const Message captured = w.sent(A1).at(0);
+    Message captured = w.sent(A1).at(0);
     const OnlineGuessRecipe r = online_guess_recipe();
     const std::string real = pin(w);
     const std::size_t rejects = w.count("SGA#0", EventKind::reject);
@@ -208,10 +210,11 @@ TEST(SgaGuess, AsSpecifiedServerCannotTellAWrongGuessAndA4ConfirmsTheRightOne) {
         SCOPED_TRACE(right ? "right guess" : "wrong guess");
         const SecretBytes key = r.derive(candidate, BytesView{}).value();
         Fresh fresh;
+        captured.session = fresh.rng.u64();
         auto a1 = r.forge(w.d, captured, view(key), fresh.fn());
         ASSERT_TRUE(a1.ok()) << a1.error().describe();
-        ASSERT_EQ(fresh.given.size(), 2u);
-        EXPECT_NE(a1->session, captured.session);
+        ASSERT_EQ(fresh.given.size(), 1u);
+        EXPECT_EQ(a1->session, captured.session);
         EXPECT_TRUE(encode(sga::schema(), *a1).ok());
         // The server unmasks whatever the guess made of kt, sends A2 to d_j, takes its A3 and
         // answers d_i with A4 (held back here: the attacker reads it off the wire).
@@ -231,7 +234,7 @@ TEST(SgaGuess, AsSpecifiedServerCannotTellAWrongGuessAndA4ConfirmsTheRightOne) {
 TEST(SgaGuess, HardenedServerRejectsEveryWrongGuess) {
     SgaWorld w(weak("hardened"));
     w.run();
-    const Message captured = w.sent(A1).at(0);
+    Message captured = w.sent(A1).at(0);
     ASSERT_TRUE(captured.has(N_A));
     const OnlineGuessRecipe r = online_guess_recipe();
     const std::string real = pin(w);
@@ -239,11 +242,13 @@ TEST(SgaGuess, HardenedServerRejectsEveryWrongGuess) {
     for (const std::string& candidate : {other_pin(real), std::string("guess")}) {
         const std::size_t rejects = w.count("SGA#0", EventKind::reject);
         Fresh fresh;
-        auto a1 = r.forge(w.d, captured, view(r.derive(candidate, BytesView{}).value()), fresh.fn());
+        captured.session = fresh.rng.u64();
+        auto a1 =
+            r.forge(w.d, captured, view(r.derive(candidate, BytesView{}).value()), fresh.fn());
         ASSERT_TRUE(a1.ok()) << a1.error().describe();
-        ASSERT_EQ(fresh.given.size(), 3u);
-        EXPECT_EQ(to_bytes(a1->get_or_empty(N_A)), fresh.given[2]);
-        EXPECT_EQ(a1->get_or_empty(TS).size(), 8u);
+        ASSERT_EQ(fresh.given.size(), 2u);
+        EXPECT_EQ(to_bytes(a1->get_or_empty(N_A)), fresh.given[1]);
+        EXPECT_EQ(to_bytes(a1->get_or_empty(TS)), to_bytes(captured.get_or_empty(TS)));
         EXPECT_TRUE(w.pump("Eve", {Outbound{"SGA#0", *a1}}, {A4}).empty());
         EXPECT_EQ(w.count("SGA#0", EventKind::reject), rejects + 1);
         EXPECT_EQ(w.last_reject("SGA#0"), "A1 MAC_A does not verify");
@@ -251,6 +256,7 @@ TEST(SgaGuess, HardenedServerRejectsEveryWrongGuess) {
     // The right guess is taken (hardening detects wrong guesses; it does not stop a right one).
     const std::size_t rejects = w.count("SGA#0", EventKind::reject);
     Fresh fresh;
+    captured.session = fresh.rng.u64();
     auto a1 = r.forge(w.d, captured, view(r.derive(real, BytesView{}).value()), fresh.fn());
     ASSERT_TRUE(a1.ok());
     auto a4 = w.pump("Eve", {Outbound{"SGA#0", *a1}}, {A4});
