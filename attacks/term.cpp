@@ -249,10 +249,16 @@ Status apply_guess(Message& m, const json& op, const TermContext& ctx) {
     }
     if (ctx.deployment == nullptr) return make_error("term: guess needs the deployment");
     if (ctx.rng == nullptr) return make_error("term: no attacker randomness");
-    const FieldSpec* id = ms == nullptr ? nullptr : ms->field(r->identity_field);
-    const Bytes* who = id == nullptr ? nullptr : m.get(id->tag);
-    if (who == nullptr)
-        return make_error("term: guess: " + r->identity_field + " absent from " + type);
+    // No identity field: the message names nobody in clear (SGA's A1), and the recipe picks its
+    // victim from public data itself.
+    static const Bytes nobody;
+    const Bytes* who = &nobody;
+    if (!r->identity_field.empty()) {
+        const FieldSpec* id = ms == nullptr ? nullptr : ms->field(r->identity_field);
+        who = id == nullptr ? nullptr : m.get(id->tag);
+        if (who == nullptr)
+            return make_error("term: guess: " + r->identity_field + " absent from " + type);
+    }
     auto key = r->derive(candidate->get<std::string>(), view(*who));
     if (!key) return make_error("term: guess: " + key.error().reason);
     Rng& rng = *ctx.rng;

@@ -21,27 +21,33 @@ std::string rate_text(double per_s) {
     return buf;
 }
 
-std::string describe(const OnlineGuessMeasure& m, const std::vector<std::string>& problems) {
+std::string describe(const OnlineGuessMeasure& m, bool honest_after,
+                     const std::vector<std::string>& problems) {
     std::string s =
         std::to_string(m.guesses) + " on-line guesses of " + m.secret + " put to " + m.target_role;
     if (m.guesses > 0 && m.seconds > 0) s += " at " + rate_text(m.guesses_per_s) + "/s";
     s += ": " + std::to_string(m.rejects) + " rejected";
+    const std::size_t silent = m.guesses - m.rejects - m.accepted;
     if (m.guesses == 0) {
         s += " (nothing measured)";
     } else if (!m.undetected()) {
         s += " (every failed guess detected)";
-    } else {
-        s += ", " + std::to_string(m.guesses - m.rejects) +
-             " left no reject event (undetected on-line guessing)";
+    }
+    if (silent > 0) {
+        s += ", " + std::to_string(silent) + " drew no reject from " + m.target_role +
+             " (undetected on-line guessing)";
     }
     if (m.accepted > 0) {
-        s += "; " + std::to_string(m.accepted) + " accepted by " + m.target_role +
-             " (a right guess, or a check missing)";
+        s += ", " + std::to_string(m.accepted) + " accepted (a right guess, or a check missing)";
     }
-    s += m.honest_after_committed
-             ? "; no lockout: the honest run afterwards committed"
-             : "; the honest run afterwards did not commit (lockout: the guesses denied the "
-               "legitimate party service)";
+    if (!honest_after) {
+        s += "; no honest run afterwards (lockout not tested)";
+    } else if (m.honest_after_committed) {
+        s += "; no lockout: the honest run afterwards committed";
+    } else {
+        s += "; the honest run afterwards did not commit (lockout: the guesses denied the "
+             "legitimate party service)";
+    }
     if (m.guesses < m.planned) {
         s += "; " + std::to_string(m.planned - m.guesses) + " of " + std::to_string(m.planned) +
              " planned guesses not sent";
@@ -118,7 +124,7 @@ OnlineGuessMeasure measure_online_guess(const ProtocolSpec& spec, const Deployme
         m.seconds = static_cast<double>(end - *first_guess_us) / 1e6;
         if (m.seconds > 0) m.guesses_per_s = static_cast<double>(m.guesses) / m.seconds;
     }
-    m.note = describe(m, outcome.problems);
+    m.note = describe(m, !after.empty(), outcome.problems);
     return m;
 }
 

@@ -28,7 +28,8 @@ struct OnlineGuessMeasure {
     double guesses_per_s = 0;
     std::map<std::string, std::size_t> reject_reasons;  // target_role's reasons, by count
     std::string note;                                   // one sentence for the report
-    // Some guess left no reject event at the target role.
+    // Some guess left no reject event at the target role: it went unnoticed, or was accepted
+    // (a right guess, which loses the secret, or a role that does not check what was forged).
     [[nodiscard]] bool undetected() const { return rejects < guesses; }
 };
 

@@ -94,7 +94,10 @@ struct OnlineGuessRecipe {
     // The weak-key KDF: the key a candidate stands for, for the identity `identity` (the value
     // of the identity field of the captured message).
     std::function<Result<SecretBytes>(std::string_view candidate, BytesView identity)> derive;
-    std::string identity_field;  // e.g. "MTCdID"
+    // The field naming whose key is guessed, e.g. "MTCdID"; empty when the message names
+    // nobody in clear (SGA's A1 is all ciphertext): derive() then gets an empty identity and
+    // the recipe picks its victim from public data, as forge() does.
+    std::string identity_field;
 };
 
 }  // namespace mtc

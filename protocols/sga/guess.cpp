@@ -1,11 +1,13 @@
-// SGA's key-guessing recipes (guess.hpp): the insider's off-line verifier in B1 and the on-line
-// guess in a forged A1.
+// SGA's key-guessing recipes (guess.hpp): the off-line verifiers (the insider's in B1, anyone's
+// in Reg) and the on-line guess in a forged A1.
 #include "protocols/sga/guess.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -18,15 +20,6 @@
 
 namespace mtc::sga {
 namespace {
-
-// The KDF labels of primitives.cpp (its readings: k_d from a PIN, the E^x key, k_d expanded).
-// The tester computes those KBKDFs by hand, one HMAC block each, instead of through EVP_KDF
-// (whose per-call set-up costs more than the guess itself). Exporting them from primitives.hpp
-// would drop this copy; until then tests/unit/sga_guess_test.cpp holds weak_kd to kd_from_pin
-// and the fast path to the full open on every cid, so a label changed there fails there.
-constexpr std::string_view kPinLabel = "SGA k_d from PIN";
-constexpr std::string_view kSymKeyLabel = "SGA E^x key";
-constexpr std::string_view kExpandLabel = "SGA k_d expand";
 
 constexpr std::size_t kBlock = 16;  // one AES block, and the bytes of N the fast test compares
 using Block = std::array<std::uint8_t, kBlock>;
@@ -102,37 +95,71 @@ KeystreamInput keystream_input(CipherId cid, BytesView nonce) {
     return k;
 }
 
-// ---- Off-line: E_{k_di}(N_i xor k_di) from an opened B1 ----------------------------------------
+// ---- Off-line: an E^x_{k_d} of known plaintext ----------------------------------------------
+//
+// Both verifiers are one E^x_{k_d} ciphertext (empty AAD in both variants) whose plaintext the
+// attacker knows, tested the same way: k_d = KBKDF(candidate; PIN label, ID_d), the E^x key from
+// k_d, one keystream block xor c against the known plaintext's first bytes, and a match
+// confirmed with the full open.
+//   B1 (insider, opened with kt_i): E_{k_di}(N_i xor expand(k_di)); N_i is B1's clear N_i, the
+//     mask is one more KBKDF block under k_d.
+//   Reg (anyone on the wire): E^x_{k_d}(ID_d), plaintext RegIdPlain{ID_d} = [|ID_d|]_16 || ID_d.
 
-// Everything one B1 gives the search, shared read-only by every tester of the verifier.
-struct MaskedN {
-    std::string id_di;
+struct KnownPlaintext {
+    enum class Kind : std::uint8_t { masked_n, reg_id };
+    Kind kind = Kind::masked_n;
+    std::string id_d;  // whose k_d opens it: the secret is "k_d:<id_d>"
     std::size_t observation = 0;
     CipherId cid = CipherId::aes_128_gcm;
-    Bytes ct;  // E_{k_di}(N_i xor k_di): nonce || c || tag
-    Bytes n;   // N_i as B1 carries it (padded to |p|), public once B1 is open
-    // Inputs of the three KBKDF blocks a guess takes: k_d from the candidate, the E^x key and
-    // the first block of k_d expanded to |N|.
+    Bytes ct;     // nonce || c || tag
+    Bytes plain;  // masked_n: N_i as B1 carries it (before the mask); reg_id: RegIdPlain
+    // Inputs of the KBKDF blocks a guess takes: k_d from the candidate, the E^x key, and
+    // (masked_n only, empty for reg_id) the first block of k_d expanded to |N|.
     Bytes kdf_in, sym_in, expand_in;
     KeystreamInput ks;
-    Block want{};  // c[0..16) xor N_i[0..16): the keystream block xor expand's first block
+    Block want{};         // c[0..cmp) xor plain[0..cmp): the keystream (xor the mask)
+    std::size_t cmp = 0;  // bytes the fast path compares: min(16, |plain|)
     bool fast = false;
 };
 
-// The whole check, the way the server does it (B4): open under k_d, unmask, compare with N_i.
+// The whole check, the way the server does it (B4, Reg): open under k_d, unmask (B1), compare.
 // The fast path's confirmation and the path for a ciphertext it cannot take.
-bool opens_to_n(const MaskedN& t, BytesView k_d) {
-    auto masked = sym_open(t.cid, k_d, BytesView{}, view(t.ct));
-    if (!masked || masked->size() != t.n.size()) return false;
-    auto pad = expand_kd(k_d, masked->size());
+bool opens_to_plain(const KnownPlaintext& t, BytesView k_d) {
+    auto pt = sym_open(t.cid, k_d, BytesView{}, view(t.ct));
+    if (!pt || pt->size() != t.plain.size()) return false;
+    if (t.kind == KnownPlaintext::Kind::reg_id) return equal_ct(view(*pt), view(t.plain));
+    auto pad = expand_kd(k_d, pt->size());
     if (!pad) return false;
-    auto n = xor_bytes(view(*masked), view(*pad));
-    return n && equal_ct(view(*n), view(t.n));
+    auto n = xor_bytes(view(*pt), view(*pad));
+    return n && equal_ct(view(*n), view(t.plain));
 }
 
-class MaskedNTester final : public GuessTester {
+// The shared part of a target: everything but the identity, kind, plaintext and expand_in,
+// which the caller sets first. Null when the ciphertext cannot hold the plaintext.
+std::shared_ptr<const KnownPlaintext> finish_target(std::shared_ptr<KnownPlaintext> t) {
+    const BytesView ct = view(t->ct);
+    if (t->id_d.empty() || t->plain.empty() ||
+        ct.size() != kAeadNonceLen + t->plain.size() + kAeadTagLen) {
+        return nullptr;
+    }
+    const KdfLabels labels = kdf_labels();
+    t->kdf_in = kbkdf_first_input(labels.pin, view(t->id_d), kKeyLen);
+    const std::uint8_t ctx = cid_byte(t->cid);
+    t->sym_in = kbkdf_first_input(labels.sym_key, BytesView(&ctx, 1), crypto::aead_key_len(t->cid));
+    t->cmp = std::min(kBlock, t->plain.size());
+    t->fast = keystream_cipher(t->cid) != nullptr;
+    if (t->fast) {
+        t->ks = keystream_input(t->cid, ct.first(kAeadNonceLen));
+        for (std::size_t i = 0; i < t->cmp; ++i) {
+            t->want[i] = static_cast<std::uint8_t>(ct[kAeadNonceLen + i] ^ t->plain[i]);
+        }
+    }
+    return t;
+}
+
+class KnownPlaintextTester final : public GuessTester {
 public:
-    explicit MaskedNTester(std::shared_ptr<const MaskedN> t) : t_(std::move(t)) {
+    explicit KnownPlaintextTester(std::shared_ptr<const KnownPlaintext> t) : t_(std::move(t)) {
         fast_ = t_->fast;
         if (!fast_) return;
         ctx_.reset(EVP_CIPHER_CTX_new());
@@ -141,14 +168,14 @@ public:
                                     nullptr) == 1 &&
                 EVP_CIPHER_CTX_set_padding(ctx_.get(), 0) == 1;
     }
-    ~MaskedNTester() override {
+    ~KnownPlaintextTester() override {
         secure_wipe(k_d_.data(), k_d_.size());
         secure_wipe(sym_.data(), sym_.size());
         secure_wipe(pad_.data(), pad_.size());
         secure_wipe(ks_.data(), ks_.size());
     }
-    MaskedNTester(const MaskedNTester&) = delete;
-    MaskedNTester& operator=(const MaskedNTester&) = delete;
+    KnownPlaintextTester(const KnownPlaintextTester&) = delete;
+    KnownPlaintextTester& operator=(const KnownPlaintextTester&) = delete;
 
     bool test(std::string_view candidate) override {
         // KBKDF takes no empty key (and derive() refuses it): no key, no hit.
@@ -162,28 +189,30 @@ public:
 
 private:
     bool check(BytesView k_d) {
-        if (!fast_) return opens_to_n(*t_, k_d);
-        // One HMAC key state (k_d's pads) for both KBKDFs keyed with k_d.
+        if (!fast_) return opens_to_plain(*t_, k_d);
+        // One HMAC key state (k_d's pads) for both KBKDFs keyed with k_d. With no mask (Reg)
+        // pad_ is never written and stays zero.
         hmac_.set_key(k_d);
         hmac_.mac(view(t_->sym_in), sym_);
-        hmac_.mac(view(t_->expand_in), pad_);
+        if (!t_->expand_in.empty()) hmac_.mac(view(t_->expand_in), pad_);
         int len = 0;
         const unsigned char* iv = t_->ks.has_iv ? t_->ks.iv.data() : nullptr;
         if (EVP_EncryptInit_ex2(ctx_.get(), nullptr, sym_.data(), iv, nullptr) != 1 ||
             EVP_EncryptUpdate(ctx_.get(), ks_.data(), &len, t_->ks.in.data(),
                               static_cast<int>(kBlock)) != 1 ||
             len != static_cast<int>(kBlock)) {
-            return opens_to_n(*t_, k_d);
+            return opens_to_plain(*t_, k_d);
         }
         std::uint8_t diff = 0;
-        for (std::size_t i = 0; i < kBlock; ++i) {
+        for (std::size_t i = 0; i < t_->cmp; ++i) {
             diff |= static_cast<std::uint8_t>(ks_[i] ^ pad_[i] ^ t_->want[i]);
         }
-        // 128 bits matched: a wrong key gets here with probability 2^-128, and is still refused.
-        return diff == 0 && opens_to_n(*t_, k_d);
+        // 8 * cmp bits matched (128 for B1, 56 for a 5-byte ID_d): a wrong key that gets here
+        // is still refused by the full open, which authenticates.
+        return diff == 0 && opens_to_plain(*t_, k_d);
     }
 
-    std::shared_ptr<const MaskedN> t_;
+    std::shared_ptr<const KnownPlaintext> t_;
     bool fast_ = false;
     crypto::HmacSha256State hmac_;
     CipherCtxPtr ctx_;
@@ -192,86 +221,131 @@ private:
     Block ks_{};
 };
 
-class MaskedNVerifier final : public GuessVerifier {
+class KnownPlaintextVerifier final : public GuessVerifier {
 public:
-    explicit MaskedNVerifier(std::shared_ptr<const MaskedN> t) : t_(std::move(t)) {}
+    explicit KnownPlaintextVerifier(std::shared_ptr<const KnownPlaintext> t) : t_(std::move(t)) {}
 
-    [[nodiscard]] std::string secret() const override { return "k_d:" + t_->id_di; }
+    [[nodiscard]] std::string secret() const override { return "k_d:" + t_->id_d; }
     [[nodiscard]] std::string description() const override {
-        return "E_{k_di}(N_i xor k_di) in B1 (observation " + std::to_string(t_->observation) +
-               "), opened with kt_i from A2";
+        const std::string obs = "(observation " + std::to_string(t_->observation) + ")";
+        if (t_->kind == KnownPlaintext::Kind::reg_id) {
+            return "E^x_{k_d}(ID_d) in Reg " + obs + " over the public ID_d";
+        }
+        return "E_{k_di}(N_i xor k_di) in B1 " + obs + ", opened with kt_i from A2";
     }
     [[nodiscard]] std::unique_ptr<GuessTester> tester() const override {
-        return std::make_unique<MaskedNTester>(t_);
+        return std::make_unique<KnownPlaintextTester>(t_);
     }
     [[nodiscard]] Result<SecretBytes> derive(std::string_view candidate) const override {
-        return weak_kd(candidate, view(t_->id_di));
+        return weak_kd(candidate, view(t_->id_d));
     }
     [[nodiscard]] std::size_t key_len() const override { return kKeyLen; }
     // An honest count of the fast path's SHA-256 compressions, for candidates of up to 64 bytes
     // (a PIN, a mask, most words): the candidate's two pads and the k_d block, k_d's two pads
-    // (one state for both), the E^x key block and expand's first block; 10 for an ID_di of up
-    // to 30 bytes. Not counted: one AES (or ChaCha20) block per test, and the full open of a hit.
+    // (one state for both), the E^x key block and (B1) expand's first block; for an ID_d of up
+    // to 30 bytes, 10 (B1) or 8 (Reg). Not counted: one AES (or ChaCha20) block per test, and
+    // the full open of a hit.
     [[nodiscard]] double compressions_per_test() const override {
         using H = crypto::HmacSha256State;
         return static_cast<double>(
             H::key_compressions(H::kBlockLen) + H::mac_compressions(t_->kdf_in.size()) +
             H::key_compressions(kKeyLen) + H::mac_compressions(t_->sym_in.size()) +
-            H::mac_compressions(t_->expand_in.size()));
+            (t_->expand_in.empty() ? 0 : H::mac_compressions(t_->expand_in.size())));
     }
 
 private:
-    std::shared_ptr<const MaskedN> t_;
+    std::shared_ptr<const KnownPlaintext> t_;
 };
 
+std::optional<CipherId> cid_of(BytesView raw) {
+    return raw.size() == 1 ? cid_from_byte(raw[0]) : std::nullopt;
+}
+
 // The masked N of one B1 the attacker opened with kt_i, or nothing.
-std::shared_ptr<const MaskedN> masked_n_of(const GuessObservation& o, BytesView kt_i) {
-    const BytesView cid_raw = o.msg->get_or_empty(Cid);
-    const auto cid = cid_raw.size() == 1 ? cid_from_byte(cid_raw[0]) : std::nullopt;
+std::shared_ptr<const KnownPlaintext> masked_n_of(const GuessObservation& o, BytesView kt_i) {
+    const auto cid = cid_of(o.msg->get_or_empty(Cid));
     if (!cid) return nullptr;
     auto req = open_kex(*o.msg, kt_i);
     if (!req) return nullptr;
-    const std::size_t nonce_len = kAeadNonceLen;
-    if (req->id_di.empty() || req->enc_masked_n.size() < nonce_len + kAeadTagLen ||
-        req->enc_masked_n.size() - nonce_len - kAeadTagLen != req->n.size()) {
-        return nullptr;
-    }
-    auto t = std::make_shared<MaskedN>();
-    t->id_di = to_string(view(req->id_di));
+    auto t = std::make_shared<KnownPlaintext>();
+    t->kind = KnownPlaintext::Kind::masked_n;
+    t->id_d = to_string(view(req->id_di));
     t->observation = o.id;
     t->cid = *cid;
     t->ct = std::move(req->enc_masked_n);
-    t->n = std::move(req->n);
-    t->kdf_in = kbkdf_first_input(kPinLabel, view(req->id_di), kKeyLen);
-    const std::uint8_t ctx = cid_byte(t->cid);
-    t->sym_in = kbkdf_first_input(kSymKeyLabel, BytesView(&ctx, 1), crypto::aead_key_len(t->cid));
-    t->expand_in = kbkdf_first_input(kExpandLabel, BytesView{}, t->n.size());
-    const BytesView ct = view(t->ct);
-    t->fast = ct.size() >= nonce_len + kBlock + kAeadTagLen && keystream_cipher(t->cid) != nullptr;
-    if (t->fast) {
-        t->ks = keystream_input(t->cid, ct.first(nonce_len));
-        for (std::size_t i = 0; i < kBlock; ++i) {
-            t->want[i] = static_cast<std::uint8_t>(ct[nonce_len + i] ^ t->n[i]);
-        }
-    }
-    return t;
+    t->plain = std::move(req->n);
+    t->expand_in = kbkdf_first_input(kdf_labels().expand, BytesView{}, t->plain.size());
+    return finish_target(std::move(t));
+}
+
+// E^x_{k_d}(ID_d) of one Reg, for the device `id_d`, or nothing.
+std::shared_ptr<const KnownPlaintext> reg_id_of(const GuessObservation& o, std::string id_d) {
+    const auto cid = cid_of(o.msg->get_or_empty(RegCid));
+    if (!cid || id_d.empty()) return nullptr;
+    auto t = std::make_shared<KnownPlaintext>();
+    t->kind = KnownPlaintext::Kind::reg_id;
+    t->plain = RegIdPlain{to_bytes(id_d)}.encode();
+    t->id_d = std::move(id_d);
+    t->observation = o.id;
+    t->cid = *cid;
+    t->ct = to_bytes(o.msg->get_or_empty(EncId));
+    return finish_target(std::move(t));
 }
 
 // Every B1 whose kt_i the attacker holds: "kt:<ID_dj>" (B1's clear partner) is what the
 // insider d_j read out of its A2. One verifier per d_i is enough.
-std::vector<std::unique_ptr<GuessVerifier>> find_verifiers(const GuessInputs& in) {
-    std::vector<std::unique_ptr<GuessVerifier>> out;
-    if (in.secrets == nullptr) return out;
+void find_b1(const GuessInputs& in, std::vector<std::unique_ptr<GuessVerifier>>& out) {
+    if (in.secrets == nullptr) return;
     std::set<std::string> have;
     for (const GuessObservation& o : in.observations) {
         if (o.msg == nullptr || o.msg->type != B1) continue;
         const auto kt = in.secrets->find("kt:" + field_str(*o.msg, ID_dj));
         if (kt == in.secrets->end()) continue;
         auto t = masked_n_of(o, view(kt->second));
-        if (t == nullptr || have.count(t->id_di) != 0) continue;
-        have.insert(t->id_di);
-        out.push_back(std::make_unique<MaskedNVerifier>(std::move(t)));
+        if (t == nullptr || have.count(t->id_d) != 0) continue;
+        have.insert(t->id_d);
+        out.push_back(std::make_unique<KnownPlaintextVerifier>(std::move(t)));
     }
+}
+
+// Every Reg whose device the capture names, one verifier per device. Reg carries no identity in
+// clear, and a known-plaintext test needs ID_d before the first guess (it is the plaintext and
+// the context of k_d's KDF, and the verifier's secret name), so ID_d is read off the RegAck
+// that answers the Reg: the server answers every Reg at once in its session, with status 0 and
+// ID_d in clear when it accepted it (1, no ID_d, when it refused it; status 2 is a prompt, no
+// answer). A Reg whose accepted answer was not captured gives no verifier: trying every public
+// ID of the right length would put "k_d:<ID>" on a Reg before knowing it is that device's, and
+// a wrongly named verifier (it can never hit: ID_d is in the plaintext and the KDF) would take
+// the engine's one search for that name. The ciphertext length must fit the named ID_d.
+void find_reg(const GuessInputs& in, std::vector<std::unique_ptr<GuessVerifier>>& out) {
+    std::map<std::uint64_t, const GuessObservation*> pending;  // session -> unanswered Reg
+    std::set<std::string> have;
+    for (const GuessObservation& o : in.observations) {
+        if (o.msg == nullptr) continue;
+        if (o.msg->type == Reg) {
+            pending[o.msg->session] = &o;
+            continue;
+        }
+        if (o.msg->type != RegAck) continue;
+        const auto it = pending.find(o.msg->session);
+        const BytesView status = o.msg->get_or_empty(StatusCode);
+        if (it == pending.end() || status.size() != 1 || status[0] == kNotRegistered) continue;
+        const GuessObservation& reg = *it->second;
+        pending.erase(it);
+        if (status[0] != kAccepted) continue;
+        auto t = reg_id_of(reg, field_str(*o.msg, ID_d));
+        if (t == nullptr || have.count(t->id_d) != 0) continue;
+        have.insert(t->id_d);
+        out.push_back(std::make_unique<KnownPlaintextVerifier>(std::move(t)));
+    }
+}
+
+// The insider's B1 verifiers first, then the outsider's Reg ones: the engine searches the first
+// verifier of each secret name, and a B1 hit also hands over the run's kt (the finding).
+std::vector<std::unique_ptr<GuessVerifier>> find_verifiers(const GuessInputs& in) {
+    std::vector<std::unique_ptr<GuessVerifier>> out;
+    find_b1(in, out);
+    find_reg(in, out);
     return out;
 }
 
@@ -320,8 +394,8 @@ Result<SecretBytes> derive_online(std::string_view candidate, BytesView identity
 
 Result<SecretBytes> weak_kd(std::string_view candidate, BytesView id_d) {
     if (id_d.empty()) return make_error("device ID must not be empty");
-    return crypto::kbkdf_counter(crypto::KbkdfPrf::hmac_sha256, view(candidate), view(kPinLabel),
-                                 id_d, kKeyLen);
+    return crypto::kbkdf_counter(crypto::KbkdfPrf::hmac_sha256, view(candidate),
+                                 view(kdf_labels().pin), id_d, kKeyLen);
 }
 
 Result<A1Parties> online_parties(const Deployment& deployment) {

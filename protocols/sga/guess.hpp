@@ -1,11 +1,18 @@
 // Key guessing recipes of sga (protocols/core/guess.hpp): the off-line verifier the captured
 // traffic holds, and how one on-line guess is put to a live role.
 //
-// Off-line (secret "k_d"): an insider d_j that opened A2 holds kt_i ("kt:<ID_dj>", the
-// SealRecipe of spec.cpp), so it opens the B1 that names it as partner and reads N_i and
-// E_{k_di}(N_i xor k_di): a guess of k_di opens that ciphertext and matches N_i, or it does not.
-// The verifier is "k_d:<ID_di>", the server's name for d_i's key. Only B1 is searched: B3 is
-// under kt_j, which no recipe hands the attacker by name.
+// Off-line (secret "k_d"), find() returns the insider's verifiers first, then the outsider's:
+//   B1: an insider d_j that opened A2 holds kt_i ("kt:<ID_dj>", the SealRecipe of spec.cpp), so
+//     it opens the B1 that names it as partner and reads N_i and E_{k_di}(N_i xor k_di): a
+//     guess of k_di opens that ciphertext and matches N_i, or it does not. Only B1 is searched:
+//     B3 is under kt_j, which no recipe hands the attacker by name. As-specified only (hardened
+//     A2 does not hand d_j kt_i).
+//   Reg: E^x_{k_d}(ID_d) is over the public ID_d, so anyone who captured a Reg tests a guess of
+//     k_d on it, in both variants. Reg names no device in clear: ID_d is read off the accepted
+//     RegAck that answers it (same session, status 0, ID_d in clear); a Reg without one gives no
+//     verifier.
+// Each is named "k_d:<ID_d>", the server's name for the device's key, one per device and kind.
+// The engine searches the first verifier of each name, hence B1 first.
 //
 // On-line: a forged A1 that masks a fresh kt with the guessed k_di, sent to the server (see
 // online_guess_recipe()).

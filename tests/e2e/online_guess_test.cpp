@@ -146,8 +146,8 @@ TEST(OnlineGuessMeasure, AGuessWithoutARejectOfTheTargetRoleIsUndetected) {
     EXPECT_EQ(m.reject_reasons,
               (std::map<std::string, std::size_t>{{"MTCdMIC does not verify", 2}}));
     EXPECT_THAT(m.note,
-                HasSubstr("2 rejected, 2 left no reject event (undetected on-line guessing)"));
-    EXPECT_THAT(m.note, HasSubstr("1 accepted by MTCs"));
+                HasSubstr("2 rejected, 1 drew no reject from MTCs (undetected on-line guessing)"));
+    EXPECT_THAT(m.note, HasSubstr(", 1 accepted (a right guess"));
 }
 
 TEST(OnlineGuessMeasure, NoCommitAfterTheGuessesIsALockout) {
@@ -179,6 +179,9 @@ TEST(OnlineGuessMeasure, GuessesNotSentAreSaidAndOtherTracesRefused) {
     EXPECT_FALSE(m.undetected());
     EXPECT_THAT(m.note, HasSubstr("2 of 3 planned guesses not sent (step 3: term: guess: cannot "
                                   "forge M1: no MTCdInfo)"));
+
+    s.trace.steps.pop_back();  // no r2
+    EXPECT_THAT(s.measure().note, HasSubstr("no honest run afterwards (lockout not tested)"));
 
     s.trace.signature = "replay/fresh-session/M1->UE#0";
     m = s.measure();
@@ -258,6 +261,7 @@ TEST(OnlineGuessLive, TheMtcsRejectsEveryWrongGuessAndTheMtcdStillGetsThrough) {
     EXPECT_TRUE(m.honest_after_committed) << m.note;
     EXPECT_GT(m.guesses_per_s, 0) << m.note;
     EXPECT_THAT(m.note, HasSubstr("every failed guess detected"));
+    ::testing::Test::RecordProperty("note", m.note);
 }
 
 TEST(OnlineGuessLive, TheRightPinAmongTheGuessesIsAccepted) {
@@ -274,6 +278,7 @@ TEST(OnlineGuessLive, TheRightPinAmongTheGuessesIsAccepted) {
     EXPECT_EQ(m.rejects, 1u) << m.note;
     EXPECT_EQ(m.accepted, 1u) << m.note;
     EXPECT_TRUE(m.honest_after_committed) << m.note;
+    ::testing::Test::RecordProperty("note", m.note);
 }
 
 }  // namespace

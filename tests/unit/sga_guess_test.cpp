@@ -1,8 +1,12 @@
 // SGA's key-guessing recipes (protocols/sga/guess.hpp): the insider's off-line verifier in B1
 // (found only with kt_i, hits the real PIN, fast path == full check, every cid, nothing in the
-// hardened traffic) and the on-line guess in a forged A1 (as-specified: a wrong guess draws no
+// hardened traffic), anyone's in Reg (both variants, named by the accepted RegAck, after the B1
+// ones) and the on-line guess in a forged A1 (as-specified: a wrong guess draws no
 // reject and a right one opens A4; hardened: a wrong guess is rejected).
+#include <algorithm>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "attacks/knowledge.hpp"
@@ -55,6 +59,24 @@ struct Attacker {
     std::vector<std::unique_ptr<GuessVerifier>> find() const { return guess_recipe().find(inputs); }
 };
 
+bool is_b1(const GuessVerifier& v) {
+    return v.description().find(" in B1 ") != std::string::npos;
+}
+bool is_reg(const GuessVerifier& v) {
+    return v.description().find(" in Reg ") != std::string::npos;
+}
+// The secret names of the Reg verifiers, in order; every verifier is a Reg one when `only_reg`.
+std::vector<std::string> reg_names(const std::vector<std::unique_ptr<GuessVerifier>>& found,
+                                   bool only_reg) {
+    std::vector<std::string> names;
+    for (const auto& v : found) {
+        if (is_reg(*v)) names.push_back(v->secret());
+        if (only_reg) EXPECT_TRUE(is_reg(*v)) << v->description();
+    }
+    return names;
+}
+const std::vector<std::string> kBothDevices{"k_d:dev-0", "k_d:dev-1"};
+
 // The full check the server makes (B4), as the reference for the tester's fast path.
 bool reference(const SgaWorld& w, const Message& b1, BytesView kt_i, BytesView k_d) {
     auto req = open_kex(b1, kt_i).value();
@@ -79,8 +101,9 @@ TEST(SgaGuess, InsiderDjHoldsAnOfflineVerifierForKdi) {
     Attacker eve(w, {"Device#1"});
     ASSERT_NE(eve.k.secret("kt:dev-1"), nullptr);
     auto found = eve.find();
-    ASSERT_EQ(found.size(), 1u);
+    ASSERT_EQ(found.size(), 3u);  // B1 for dev-0, then the Reg ones
     const GuessVerifier& v = *found[0];
+    ASSERT_TRUE(is_b1(v)) << v.description();
     EXPECT_EQ(v.secret(), "k_d:dev-0");
     EXPECT_TRUE(w.plan("SGA#0").creds.secrets.count(v.secret()));  // the engine's name for it
     EXPECT_THAT(v.description(), HasSubstr("E_{k_di}(N_i xor k_di) in B1 (observation "));
@@ -114,7 +137,8 @@ TEST(SgaGuess, FastPathAgreesWithTheFullCheckOnEveryCid) {
         ASSERT_EQ(b1.get_or_empty(Cid)[0], std::stoi(cid));
         Attacker eve(w, {"Device#1"});
         auto found = eve.find();
-        ASSERT_EQ(found.size(), 1u);
+        ASSERT_FALSE(found.empty());
+        ASSERT_TRUE(is_b1(*found[0]));
         auto t = found[0]->tester();
         const SecretBytes& kt_i = *eve.k.secret("kt:dev-1");
         std::vector<std::string> candidates{pin(w), pin(w, "Device#1")};
@@ -132,26 +156,131 @@ TEST(SgaGuess, FastPathAgreesWithTheFullCheckOnEveryCid) {
     }
 }
 
-TEST(SgaGuess, AnOutsiderHasNoVerifier) {
+TEST(SgaGuess, AnOutsiderGetsRegVerifiersOnly) {
     SgaWorld w(weak());
     w.run();
-    EXPECT_TRUE(Attacker(w, {}).find().empty());
+    ASSERT_EQ(w.sent(Reg).size(), 2u);  // a fresh world registers both devices in the capture
+    EXPECT_EQ(reg_names(Attacker(w, {}).find(), true), kBothDevices);
     // A kt that is not kt_i opens no B1.
     Attacker wrong(w, {});
     std::map<std::string, SecretBytes> secrets{{"kt:dev-1", SecretBytes(16, 7)}};
     wrong.inputs.secrets = &secrets;
-    EXPECT_TRUE(wrong.find().empty());
+    EXPECT_EQ(reg_names(wrong.find(), true), kBothDevices);
+    // No secrets at all: the Reg verifiers need none.
+    wrong.inputs.secrets = nullptr;
+    EXPECT_EQ(reg_names(wrong.find(), true), kBothDevices);
     GuessInputs none;
     EXPECT_TRUE(guess_recipe().find(none).empty());
     EXPECT_EQ(guess_recipe().secret, "k_d");
 }
 
-TEST(SgaGuess, HardenedTrafficHandsTheInsiderNoVerifier) {
+TEST(SgaGuess, HardenedTrafficHandsTheInsiderNoB1Verifier) {
     SgaWorld w(weak("hardened"));
     w.run();
     Attacker eve(w, {"Device#1"});
     // d_j still opens its A2, but what it holds is the server's nonce, not kt_i.
     ASSERT_NE(eve.k.secret("kt:dev-1"), nullptr);
+    // Reg is the same in both variants.
+    EXPECT_EQ(reg_names(eve.find(), true), kBothDevices);
+}
+
+// ---- Off-line: Reg -----------------------------------------------------------------------
+
+TEST(SgaGuess, RegVerifierHitsEachDevicesPinInBothVariants) {
+    for (const char* variant : {"as-specified", "hardened"}) {
+        SCOPED_TRACE(variant);
+        SgaWorld w(weak(variant));
+        w.run();
+        Attacker eve(w, {});
+        auto found = eve.find();
+        ASSERT_EQ(found.size(), 2u);
+        for (const auto& [device, id] : {std::pair{"Device#0", "dev-0"}, {"Device#1", "dev-1"}}) {
+            SCOPED_TRACE(device);
+            const std::string name = std::string("k_d:") + id;
+            const auto& v = *std::find_if(found.begin(), found.end(),
+                                          [&](const auto& f) { return f->secret() == name; });
+            EXPECT_TRUE(w.plan("SGA#0").creds.secrets.count(v->secret()));  // the engine's name
+            // The Reg the verifier names is that device's.
+            std::vector<std::size_t> regs;
+            for (const auto& o : eve.k.observations()) {
+                if (o.msg.type == Reg && o.from == device) regs.push_back(o.id);
+            }
+            ASSERT_EQ(regs.size(), 1u);
+            const std::size_t reg_obs = regs[0];
+            EXPECT_EQ(v->description(), "E^x_{k_d}(ID_d) in Reg (observation " +
+                                            std::to_string(reg_obs) + ") over the public ID_d");
+            EXPECT_EQ(v->key_len(), 16u);
+            // 4 compressions for k_d, 4 for k_d's pads and the E^x key block (no mask).
+            EXPECT_EQ(v->compressions_per_test(), 8.0);
+
+            const std::string real = pin(w, device);
+            const std::string other_device =
+                device == std::string("Device#0") ? "Device#1" : "Device#0";
+            EXPECT_EQ(v->derive(real).value(), w.secret(device, "k_d"));
+            auto t = v->tester();
+            EXPECT_TRUE(t->test(real));
+            EXPECT_FALSE(t->test(other_pin(real)));
+            EXPECT_EQ(t->test(pin(w, other_device)), pin(w, other_device) == real);
+            EXPECT_FALSE(t->test(""));
+            EXPECT_FALSE(t->test(real + "0"));
+            EXPECT_TRUE(t->test_key(view(w.secret(device, "k_d"))));
+            EXPECT_FALSE(t->test_key(view(w.secret(other_device, "k_d"))));
+            EXPECT_FALSE(t->test_key(view(SecretBytes(15, 1))));
+            EXPECT_TRUE(t->test(real));  // reusable
+        }
+    }
+}
+
+TEST(SgaGuess, RegFastPathAgreesWithTheFullOpenOnEveryCid) {
+    SeededRng rng(10, "candidates");
+    for (const char* cid : {"1", "2", "3", "4"}) {
+        SCOPED_TRACE(std::string("cid ") + cid);
+        SgaWorld w(weak("as-specified", cid));  // Reg's x is the first cid of the CidSet
+        w.run();
+        const Message reg = w.sent(Reg).at(0);
+        ASSERT_EQ(reg.get_or_empty(RegCid)[0], std::stoi(cid));
+        auto found = Attacker(w, {}).find();
+        ASSERT_EQ(reg_names(found, true), kBothDevices);
+        auto t = found[0]->tester();
+        std::vector<std::string> candidates{pin(w), pin(w, "Device#1")};
+        for (int i = 0; i < 40; ++i) {
+            const Bytes r = rng.bytes(3);
+            candidates.push_back(std::to_string((r[0] << 16 | r[1] << 8 | r[2]) % 1'000'000));
+        }
+        const Bytes id = to_bytes("dev-0");
+        for (const auto& c : candidates) {
+            auto k_d = weak_kd(c, view(id)).value();
+            // The server's check of Reg: open under k_d, decode ID_d.
+            auto pt = sym_open(cid_from_byte(reg.get_or_empty(RegCid)[0]).value(), view(k_d), {},
+                               reg.get_or_empty(EncId));
+            const bool want =
+                pt.ok() && decode_reg_id(view(*pt)).ok() && decode_reg_id(view(*pt))->id_d == id;
+            EXPECT_EQ(t->test(c), want) << "candidate #" << (&c - candidates.data());
+            EXPECT_EQ(t->test_key(view(k_d)), want);
+        }
+        EXPECT_TRUE(t->test(pin(w)));
+    }
+}
+
+TEST(SgaGuess, B1VerifiersComeBeforeRegOnes) {
+    SgaWorld w(weak());
+    w.run();
+    auto found = Attacker(w, {"Device#1"}).find();
+    ASSERT_EQ(found.size(), 3u);
+    EXPECT_TRUE(is_b1(*found[0]));
+    EXPECT_EQ(found[0]->secret(), "k_d:dev-0");  // the same name as a Reg verifier after it
+    EXPECT_EQ(reg_names(found, false), kBothDevices);
+    EXPECT_TRUE(is_reg(*found[1]));
+    EXPECT_TRUE(is_reg(*found[2]));
+}
+
+TEST(SgaGuess, ARegWithoutItsAcceptedRegAckGivesNoVerifier) {
+    SgaWorld w(weak());
+    w.run();
+    Attacker eve(w, {});
+    // Reg names nobody in clear: without the RegAck that names ID_d there is no name to search.
+    std::erase_if(eve.inputs.observations,
+                  [](const GuessObservation& o) { return o.msg->type == RegAck; });
     EXPECT_TRUE(eve.find().empty());
 }
 

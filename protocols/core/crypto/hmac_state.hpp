@@ -5,7 +5,8 @@
 // states; mac() copies them and hashes only the message and the inner digest. That is what a
 // reused EVP_MAC context does too (crypto::HmacSha256, hash.hpp), but through the provider's
 // parameter parsing and digest-context dispatch on every call, which for the key guesser's
-// one- or two-block keys and messages costs as much as the compressions themselves.
+// one- or two-block keys and messages costs several times the compressions themselves
+// (docs/bench-guess.md).
 //
 // No allocation anywhere: the states live in the object, the output in the caller's buffer.
 // The header keeps OpenSSL out of its includers: the states are opaque bytes here, checked
