@@ -19,10 +19,9 @@ namespace {
 
 using crypto::HmacSha256State;
 
-// The weak-key KDF's label, as pskey_from_pin (primitives.cpp) uses it. The fast tester
-// rebuilds the KBKDF input from it; every verifier checks the rebuild against pskey_from_pin
-// once (fast_kdf_agrees) and takes the slow tester if they ever disagree.
-constexpr std::string_view kPinLabel = "ProSe PSKey from PIN";
+// The fast tester rebuilds the KBKDF input of pskey_from_pin from kPskeyFromPinLabel; every
+// verifier checks the rebuild against pskey_from_pin once (fast_kdf_agrees) and takes the slow
+// tester if they ever disagree.
 
 // One PRF block is all of PSKey: the fast tester computes only KBKDF's first block.
 static_assert(kPSKeyLen <= HmacSha256State::kDigestLen);
@@ -31,7 +30,7 @@ static_assert(kPSKeyLen <= HmacSha256State::kDigestLen);
 Bytes pskey_prf_input(BytesView mtcd_id) {
     Bytes in;
     put_u32(in, 1);
-    const BytesView label = view(kPinLabel);
+    const BytesView label = view(kPskeyFromPinLabel);
     in.insert(in.end(), label.begin(), label.end());
     in.push_back(0x00);
     in.insert(in.end(), mtcd_id.begin(), mtcd_id.end());

@@ -115,9 +115,8 @@ Result<SecretBytes> derive_dmkey(BytesView psk, const Message& m1, const Message
 }
 
 Result<SecretBytes> pskey_from_pin(std::string_view pin, std::string_view mtcd_id) {
-    return crypto::kbkdf_counter(crypto::KbkdfPrf::hmac_sha256, view(pin),
-                                 view(std::string_view("ProSe PSKey from PIN")), view(mtcd_id),
-                                 kPSKeyLen);
+    return crypto::kbkdf_counter(crypto::KbkdfPrf::hmac_sha256, view(pin), view(kPskeyFromPinLabel),
+                                 view(mtcd_id), kPSKeyLen);
 }
 
 }  // namespace mtc::prose

@@ -47,6 +47,8 @@ Result<Bytes> compute_mtcs_mic(BytesView psk, const Message& m1, const Message& 
 Result<SecretBytes> derive_dmkey(BytesView psk, const Message& m1, const Message& m3);
 
 // Weak-key profile: PSKey = KBKDF-HMAC-SHA256(PIN; "ProSe PSKey from PIN", MTCdID), 128 bits.
+// The label is public so that the key guesser's fast path builds the same KDF input.
+inline constexpr std::string_view kPskeyFromPinLabel = "ProSe PSKey from PIN";
 Result<SecretBytes> pskey_from_pin(std::string_view pin, std::string_view mtcd_id);
 
 }  // namespace mtc::prose

@@ -222,7 +222,7 @@ double pin_rate(const Capture& c, double seconds, const Check& check, const char
 Bytes prf_input(const Message& m1) {
     Bytes in;
     put_u32(in, 1);
-    const std::string_view label = "ProSe PSKey from PIN";
+    const std::string_view label = prose::kPskeyFromPinLabel;
     in.insert(in.end(), label.begin(), label.end());
     in.push_back(0);
     const BytesView id = m1.get_or_empty(prose::MTCdID);
