@@ -37,8 +37,16 @@ std::string describe(const OnlineGuessMeasure& m, bool honest_after,
         s += ", " + std::to_string(silent) + " drew no reject from " + m.target_role +
              " (undetected on-line guessing)";
     }
-    if (m.accepted > 0) {
-        s += ", " + std::to_string(m.accepted) + " accepted (a right guess, or a check missing)";
+    // The candidates differ, so at most one guess can be right: two or more accepted guesses
+    // mean the role cannot tell a wrong one.
+    if (m.accepted == 1) {
+        s += ", 1 accepted (a right guess, or a check missing)";
+    } else if (m.accepted > 1) {
+        s += ", " + std::to_string(m.accepted) +
+             " accepted (the role cannot tell a wrong guess: undetected on-line guessing)";
+    }
+    if (m.guesses > 0 && m.rejects + m.accepted == m.guesses) {
+        s += "; no rate limiting: every guess was answered";
     }
     if (!honest_after) {
         s += "; no honest run afterwards (lockout not tested)";

@@ -92,6 +92,31 @@ TEST(GuessCampaign, SgaInsiderGuessesAnotherDevicesPinAndOpensAnAllHonestRun) {
         honest_pair = honest_pair || has(f["summary"].get<std::string>(), "honest peer dev-2");
     }
     EXPECT_TRUE(honest_pair) << diag(c);
+    // On line, the server cannot tell a wrong k_d in a forged A1: no reject, and it answers.
+    const auto online = findings(c.report, "guess-resistance:k_d", "guess");
+    bool undetected = false;
+    for (const auto& f : online) {
+        undetected = undetected || (f["attack"] == "guess/online/k_d->SGA" &&
+                                    has(f["summary"].get<std::string>(), "0 rejected"));
+    }
+    EXPECT_TRUE(undetected) << diag(c);
+}
+
+TEST(GuessCampaign, SgaHardenedRejectsEveryOnLineGuessButRegStaysAVerifier) {
+    auto c = builtin("sga-weak-key", "hardened");
+    ASSERT_TRUE(c.report.is_object()) << diag(c);
+    // MAC_A under kt_i: a wrong k_d gives the server a wrong kt_i, and it rejects the A1.
+    const std::string n = note(c.report, "guess-resistance:k_d");
+    EXPECT_TRUE(has(n, "20 rejected (every failed guess detected)")) << n;
+    EXPECT_TRUE(findings(c.report, "guess-resistance:k_d", "guess").size() >= 1) << diag(c);
+    for (const auto& f : findings(c.report, "guess-resistance:k_d", "guess")) {
+        // Off line, Reg's E^x_k_d(ID_d) is still a verifier (not promised by hardened); no
+        // on-line finding and no insider B1 verifier.
+        EXPECT_EQ(f["attack"], "guess/offline/k_d") << diag(c);
+        EXPECT_TRUE(has(f["summary"].get<std::string>(), "in Reg")) << diag(c);
+    }
+    // What the guessed k_d opens on hardened carries no kt: kt stays secret.
+    EXPECT_EQ(verdict(c.report, "secrecy:kt"), "holds") << diag(c);
 }
 
 TEST(GuessCli, RecoversThePinFromALiveCaptureAndRevealsItOnlyWhenAsked) {

@@ -120,7 +120,8 @@ TEST(OnlineGuessMeasure, EveryGuessRejectedAndNoLockout) {
     EXPECT_NEAR(m.guesses_per_s, 50, 1e-6);
     EXPECT_EQ(m.note,
               "3 on-line guesses of PSKey put to MTCs at 50/s: 3 rejected (every failed guess "
-              "detected); no lockout: the honest run afterwards committed");
+              "detected); no rate limiting: every guess was answered; no lockout: the honest run "
+              "afterwards committed");
 }
 
 TEST(OnlineGuessMeasure, AGuessWithoutARejectOfTheTargetRoleIsUndetected) {
