@@ -30,6 +30,8 @@ std::string strategy_lines() {
             line += ")";
         }
         s += line + "\n";
+        for (const auto& [key, what] : st->settings())
+            s += "        " + key + " = ...  " + what + "\n";
     }
     return s;
 }

@@ -60,23 +60,22 @@ int cmd_demo(const std::vector<std::string>& args) {
     // clang-format off
     opts.add_options()
         ("budget-s", po::value(&budget_s)->default_value(20), "time budget of each run (seconds)")
-        ("out,o", po::value(&out)->default_value("mtcfuzz-demo"), "write each run's reports into DIR/<protocol>-<variant>/")
+        ("out,o", po::value(&out)->default_value("mtcfuzz-demo"), "write each run's reports into DIR/<campaign>-<variant>/")
         ("protocol", po::value(&only)->composing(), "only this protocol (repeatable)")
-        ("campaigns", po::value(&campaigns_dir), "use DIR/<protocol>.toml instead of the built-in campaign files")
+        ("campaigns", po::value(&campaigns_dir), "use every DIR/*.toml instead of the built-in campaign files")
         ("json", po::bool_switch(&json), "print a JSON array of the runs' report.json objects")
         ("quiet,q", po::bool_switch(&quiet), "no progress line");
     // clang-format on
     int code = kOk;
     auto vm = parse(
         cmd, "[--budget-s N] [-o DIR] [--protocol P]... [--campaigns DIR] [--json]",
-        "For every registered protocol with a campaign file (attacks/campaigns/<protocol>.toml,\n"
-        "built into this binary: " +
+        "Runs every built-in campaign (attacks/campaigns/*.toml, built into this binary:\n" +
             embedded_campaign_names() +
-            "), runs the campaign against its\n"
-            "'as-specified' and its 'hardened' variant (those it has) for the budget each,\n"
-            "writing the reports into DIR/<protocol>-<variant>/ (existing run folders there are\n"
-            "replaced), then prints one table: protocol | variant | claim | paper says | verdict\n"
-            "| evidence, and where the reports are. The campaign file format is described in\n"
+            ") against its protocol's 'as-specified' and\n"
+            "'hardened' variant (those it has) for the budget each, writing the reports into\n"
+            "DIR/<campaign>-<variant>/ (existing run folders there are replaced), then prints\n"
+            "one table: campaign | variant | claim | paper says | verdict | evidence, and where\n"
+            "the reports are. The campaign file format is described in\n"
             "docs/campaign-format.md and 'mtcfuzz campaign --help'.\n\n"
             "Exit 0 when every run completed, whatever the verdicts; 2 bad input or usage; 3 when\n"
             "a run failed.\n"
@@ -95,47 +94,52 @@ int cmd_demo(const std::vector<std::string>& args) {
         if (require_protocol(cmd, name) == nullptr) return kUsage;
     }
 
-    // Load every campaign first, so a bad file stops the demo before anything runs.
-    std::vector<DemoRun> runs;
-    for (const ProtocolSpec* spec : registered_protocols()) {
-        const bool asked = std::find(only.begin(), only.end(), spec->name) != only.end();
-        if (!only.empty() && !asked) continue;
-        Result<attacks::Campaign> loaded = make_error("no campaign");
-        if (!campaigns_dir.empty()) {
-            const fs::path file = fs::path(campaigns_dir) / (spec->name + ".toml");
-            if (!fs::exists(file, ec)) {
-                if (asked) return usage_error(cmd, "no campaign file " + file.string());
-                continue;
-            }
-            loaded = attacks::load_campaign(file.string());
-        } else {
-            if (!embedded_campaign(spec->name)) {
-                if (asked) {
-                    return usage_error(cmd, "no built-in campaign for " + spec->name +
-                                                " (built in: " + embedded_campaign_names() + ")");
-                }
-                continue;
-            }
-            loaded = load_builtin_campaign(spec->name);
+    // Load every campaign first, so a bad file stops the demo before anything runs: the
+    // built-in ones, or every DIR/*.toml (by name).
+    std::vector<std::pair<std::string, attacks::Campaign>> campaigns;
+    std::vector<std::string> names;
+    if (campaigns_dir.empty()) {
+        for (const auto& [name, text] : embedded_campaigns()) names.emplace_back(name);
+    } else {
+        for (const auto& e : fs::directory_iterator(campaigns_dir, ec)) {
+            if (e.path().extension() == ".toml") names.push_back(e.path().string());
         }
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+        auto loaded =
+            campaigns_dir.empty() ? load_builtin_campaign(name) : attacks::load_campaign(name);
         if (!loaded) {
             std::cerr << "mtcfuzz " << cmd << ": " << loaded.error().describe() << "\n";
             return kUsage;
         }
-        if (loaded->spec != spec) {
-            return usage_error(cmd, loaded->source + " is a campaign for " +
-                                        (loaded->spec ? loaded->spec->name : "no protocol") +
-                                        ", not " + spec->name);
+        campaigns.emplace_back(loaded->name, std::move(loaded).value());
+    }
+    std::vector<DemoRun> runs;
+    for (const ProtocolSpec* spec : registered_protocols()) {
+        const bool asked = std::find(only.begin(), only.end(), spec->name) != only.end();
+        if (!only.empty() && !asked) continue;
+        bool any = false;
+        for (const auto& [name, campaign] : campaigns) {
+            if (campaign.spec != spec) continue;
+            any = true;
+            for (const char* variant : {"as-specified", "hardened"}) {
+                if (!spec->has_variant(variant)) continue;
+                DemoRun run;
+                run.campaign = campaign;
+                run.campaign.deployment.variant = variant;
+                run.campaign.budget_s = budget_s;
+                run.label = name + " " + variant;
+                run.dir = (fs::path(out) / (name + "-" + variant)).string();
+                runs.push_back(std::move(run));
+            }
         }
-        for (const char* variant : {"as-specified", "hardened"}) {
-            if (!spec->has_variant(variant)) continue;
-            DemoRun run;
-            run.campaign = *loaded;
-            run.campaign.deployment.variant = variant;
-            run.campaign.budget_s = budget_s;
-            run.label = spec->name + " " + variant;
-            run.dir = (fs::path(out) / (spec->name + "-" + variant)).string();
-            runs.push_back(std::move(run));
+        if (asked && !any) {
+            return usage_error(
+                cmd,
+                "no campaign for " + spec->name + " in " +
+                    (campaigns_dir.empty() ? "the built-in ones (" + embedded_campaign_names() + ")"
+                                           : campaigns_dir + " (its *.toml files)"));
         }
     }
     if (runs.empty()) {
@@ -201,13 +205,13 @@ int cmd_demo(const std::vector<std::string>& args) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : reports) {
         for (const auto& c : r.claims) {
-            rows.push_back({r.protocol, r.variant, c.id, shorten(c.paper_claim, 40),
+            rows.push_back({r.campaign, r.variant, c.id, shorten(c.paper_claim, 40),
                             std::string(report::to_string(c.verdict)), evidence(c)});
         }
         if (!r.failure.empty())
-            rows.push_back({r.protocol, r.variant, "-", "-", "run failed", shorten(r.failure, 70)});
+            rows.push_back({r.campaign, r.variant, "-", "-", "run failed", shorten(r.failure, 70)});
     }
-    print_table(std::cout, {"protocol", "variant", "claim", "paper says", "verdict", "evidence"},
+    print_table(std::cout, {"campaign", "variant", "claim", "paper says", "verdict", "evidence"},
                 rows);
     std::cout << "\nreports (report.md: claims table and a sequence diagram per finding):\n";
     for (std::size_t i = 0; i < runs.size(); ++i) {

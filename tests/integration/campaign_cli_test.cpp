@@ -213,7 +213,7 @@ TEST_F(CampaignCli, DemoHelpAndBadInput) {
     fs::create_directories(dir_ / "campaigns");
     auto none = run("demo --protocol prose --campaigns " + (dir_ / "campaigns").string() + out);
     EXPECT_EQ(none.code, 2) << none.err;
-    EXPECT_THAT(none.err, HasSubstr("prose.toml"));
+    EXPECT_THAT(none.err, HasSubstr("no campaign for prose in"));
     EXPECT_FALSE(fs::exists(dir_ / "demo"));
 }
 
