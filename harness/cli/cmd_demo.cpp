@@ -96,7 +96,7 @@ int cmd_demo(const std::vector<std::string>& args) {
 
     // Load every campaign first, so a bad file stops the demo before anything runs: the
     // built-in ones, or every DIR/*.toml (by name).
-    std::vector<std::pair<std::string, attacks::Campaign>> campaigns;
+    std::vector<attacks::Campaign> campaigns;
     std::vector<std::string> names;
     if (campaigns_dir.empty()) {
         for (const auto& [name, text] : embedded_campaigns()) names.emplace_back(name);
@@ -113,15 +113,16 @@ int cmd_demo(const std::vector<std::string>& args) {
             std::cerr << "mtcfuzz " << cmd << ": " << loaded.error().describe() << "\n";
             return kUsage;
         }
-        campaigns.emplace_back(loaded->name, std::move(loaded).value());
+        campaigns.push_back(std::move(loaded).value());
     }
     std::vector<DemoRun> runs;
     for (const ProtocolSpec* spec : registered_protocols()) {
         const bool asked = std::find(only.begin(), only.end(), spec->name) != only.end();
         if (!only.empty() && !asked) continue;
         bool any = false;
-        for (const auto& [name, campaign] : campaigns) {
+        for (const auto& campaign : campaigns) {
             if (campaign.spec != spec) continue;
+            const std::string& name = campaign.name;
             any = true;
             for (const char* variant : {"as-specified", "hardened"}) {
                 if (!spec->has_variant(variant)) continue;

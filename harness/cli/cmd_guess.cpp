@@ -34,7 +34,8 @@ std::optional<std::string> add_secret(attacks::Knowledge& k, const std::string& 
 }
 
 void print_progress(const std::string& secret, const attacks::guess::SearchProgress& p, bool tty) {
-    const double pct = p.total > 0 ? 100.0 * static_cast<double>(p.tested) / p.total : 0;
+    const double pct =
+        p.total > 0 ? 100.0 * static_cast<double>(p.tested) / static_cast<double>(p.total) : 0;
     std::fprintf(stderr, "%s%s: %llu/%llu (%.1f%%) %.0f guesses/s on %u threads, ETA %.1f s%s",
                  tty ? "\r" : "", secret.c_str(), static_cast<unsigned long long>(p.tested),
                  static_cast<unsigned long long>(p.total), pct, p.rate, p.threads, p.eta_s,
