@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "attacks/checker.hpp"
 #include "attacks/compromise.hpp"
 #include "attacks/guess/candidates.hpp"
 #include "attacks/guess/search.hpp"
@@ -55,6 +56,12 @@ struct OfflineGuess {
     SessionKeyDerivation derived;  // session keys recovered from the hit
     std::size_t opened = 0;        // sealed fields the hit opened
     [[nodiscard]] bool found() const { return result.candidate.has_value(); }
+    [[nodiscard]] std::string claim() const { return "guess-resistance:" + subject; }
+    // The finding a hit is: guess-resistance:<subject> violated (nullopt without a hit).
+    [[nodiscard]] std::optional<Violation> violation() const {
+        if (!found()) return std::nullopt;
+        return Violation{claim(), note, {}, secret};
+    }
     std::string note;  // one sentence for the report; never the secret or the candidate
 };
 

@@ -462,15 +462,12 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
             for (const auto& [subject, why] : out.no_verifier)
                 guess_notes["guess-resistance:" + subject].push_back(why);
             for (const auto& g : out.searches) {
-                const std::string claim = "guess-resistance:" + g.subject;
-                guess_notes[claim].push_back(g.note);
+                guess_notes[g.claim()].push_back(g.note);
                 attacks::Trace t;
                 t.strategy = "guess";
                 t.signature = "guess/offline/" + g.subject;
                 t.description = "off-line search of " + g.space + " against " + g.verifier;
-                if (g.found()) {
-                    take({attacks::Violation{claim, g.note, {}, g.secret}}, &t, nullptr);
-                }
+                if (auto v = g.violation()) take({*v}, &t, nullptr);
                 // Secrecy findings from what the hit opened or derived.
                 take(arena.checker().check(arena.knowledge()), &t, nullptr);
             }
@@ -653,9 +650,7 @@ Result<ReplayOutcome> replay_finding(const ReplayOptions& o) {
         in.settings = *settings;
         in.derive = arena.derive_input();
         for (const auto& g : attacks::guess_offline(arena.knowledge(), in).searches) {
-            if (g.found())
-                vs.push_back(
-                    attacks::Violation{"guess-resistance:" + g.subject, g.note, {}, g.secret});
+            if (auto v = g.violation()) vs.push_back(std::move(*v));
         }
         auto more = arena.checker().check(arena.knowledge());
         vs.insert(vs.end(), more.begin(), more.end());
