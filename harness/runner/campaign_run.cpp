@@ -453,7 +453,8 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
             in.progress = [&](const std::string& what, const attacks::guess::SearchProgress& p) {
                 prog.current = "guess " + what + ": " + std::to_string(p.tested) + "/" +
                                std::to_string(p.total) + " at " +
-                               std::to_string(static_cast<long long>(p.rate)) + "/s";
+                               std::to_string(static_cast<long long>(p.rate)) + "/s, ETA " +
+                               seconds(p.eta_s);
                 report_progress(false);
             };
             const auto out = attacks::guess_offline(arena.knowledge(), in);
