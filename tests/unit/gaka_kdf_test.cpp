@@ -18,6 +18,7 @@
 
 #include "protocols/core/bytes.hpp"
 #include "protocols/gaka/kdf.hpp"
+#include "tests/unit/hex_vectors.hpp"
 
 namespace {
 
@@ -25,16 +26,8 @@ using mtc::Bytes;
 using mtc::BytesView;
 using namespace mtc::gaka;
 
-Bytes H(std::string_view hex) {
-    auto b = mtc::from_hex(hex);
-    EXPECT_TRUE(b.has_value()) << "bad hex in test: " << hex;
-    return b.value_or(Bytes{});
-}
-
-template <typename T>
-std::string hex(const T& v) {
-    return mtc::to_hex(BytesView(v.data(), v.size()));
-}
+using mtc::test::H;
+using mtc::test::hex;
 
 Bytes xor6(const Bytes& a, const Bytes& b) {
     Bytes out(6);

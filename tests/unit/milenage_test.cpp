@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "protocols/core/bytes.hpp"
+#include "tests/unit/hex_vectors.hpp"
 
 namespace {
 
@@ -27,16 +28,8 @@ using mtc::Bytes;
 using mtc::BytesView;
 using mtc::gaka::Milenage;
 
-Bytes H(std::string_view hex) {
-    auto b = mtc::from_hex(hex);
-    EXPECT_TRUE(b.has_value()) << "bad hex in test: " << hex;
-    return b.value_or(Bytes{});
-}
-
-template <typename T>
-std::string hex(const T& v) {
-    return mtc::to_hex(BytesView(v.data(), v.size()));
-}
+using mtc::test::H;
+using mtc::test::hex;
 
 struct TestSet {
     int n;

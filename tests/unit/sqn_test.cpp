@@ -12,6 +12,7 @@
 
 #include "protocols/core/bytes.hpp"
 #include "protocols/gaka/milenage.hpp"
+#include "tests/unit/hex_vectors.hpp"
 
 namespace {
 
@@ -19,16 +20,8 @@ using mtc::Bytes;
 using mtc::BytesView;
 using namespace mtc::gaka;
 
-Bytes H(std::string_view hex) {
-    auto b = mtc::from_hex(hex);
-    EXPECT_TRUE(b.has_value()) << "bad hex in test: " << hex;
-    return b.value_or(Bytes{});
-}
-
-template <typename T>
-std::string hex(const T& v) {
-    return mtc::to_hex(BytesView(v.data(), v.size()));
-}
+using mtc::test::H;
+using mtc::test::hex;
 
 // TS 35.208 Test Set 1 (see milenage_test.cpp for the source).
 constexpr std::string_view kK = "465b5ce8b199b49faa5f0a2ee238a6bc";
