@@ -43,6 +43,17 @@ Bytes rand_n(std::uint8_t n) {
     return r;
 }
 
+// The USIM's answer to the vector the HN makes for `sqn` with RAND = rand_n(seed); a vector or
+// answer that cannot be made fails the test (and answers "MAC failure").
+UsimResponse present(Milenage& hn, Usim& usim, std::uint8_t seed, std::uint64_t sqn) {
+    auto av = make_auth_vector(hn, rand_n(seed), sqn, kAmf);
+    EXPECT_TRUE(av.ok()) << av.error().describe();
+    if (!av) return {};
+    auto r = usim.authenticate(av->rand, av->autn);
+    EXPECT_TRUE(r.ok()) << r.error().describe();
+    return r ? std::move(*r) : UsimResponse{};
+}
+
 bool starts_with(const std::string& s, std::string_view prefix) {
     return s.rfind(prefix, 0) == 0;
 }
@@ -220,11 +231,8 @@ TEST(SqnUsim, SyncFailureRecoversThroughAuts) {
     for (std::uint8_t i = 0; i < 5; ++i) {
         auto sqn = hn.next();
         ASSERT_TRUE(sqn.ok());
-        auto av = make_auth_vector(hn_m, rand_n(static_cast<std::uint8_t>(10 + i)), *sqn, kAmf);
-        ASSERT_TRUE(av.ok());
-        auto r = usim.authenticate(av->rand, av->autn);
-        ASSERT_TRUE(r.ok());
-        ASSERT_EQ(r->verdict, UsimVerdict::accepted) << r->reason;
+        const auto r = present(hn_m, usim, static_cast<std::uint8_t>(10 + i), *sqn);
+        ASSERT_EQ(r.verdict, UsimVerdict::accepted) << r.reason;
     }
     const std::uint64_t usim_sqn_ms = usim.sqn_state().sqn_ms();
     EXPECT_EQ(seq_of(usim_sqn_ms), 5U);
@@ -233,15 +241,12 @@ TEST(SqnUsim, SyncFailureRecoversThroughAuts) {
     HnSqnGenerator lost;
     auto stale = lost.next();
     ASSERT_TRUE(stale.ok());
-    auto av = make_auth_vector(hn_m, rand_n(20), *stale, kAmf);
-    ASSERT_TRUE(av.ok());
-    auto r = usim.authenticate(av->rand, av->autn);
-    ASSERT_TRUE(r.ok());
-    ASSERT_EQ(r->verdict, UsimVerdict::sync_failure);
-    EXPECT_TRUE(starts_with(r->reason, "SQN replayed")) << r->reason;
+    const auto r = present(hn_m, usim, 20, *stale);
+    ASSERT_EQ(r.verdict, UsimVerdict::sync_failure);
+    EXPECT_TRUE(starts_with(r.reason, "SQN replayed")) << r.reason;
 
     // The HN opens AUTS, recovers SQN_MS and moves SEQ_HE to SEQ_MS.
-    auto sqn_ms = lost.resync(hn_m, av->rand, r->auts);
+    auto sqn_ms = lost.resync(hn_m, rand_n(20), r.auts);
     ASSERT_TRUE(sqn_ms.ok()) << sqn_ms.error().describe();
     EXPECT_EQ(*sqn_ms, usim_sqn_ms);
     EXPECT_EQ(lost.seq_he(), 5U);
@@ -249,11 +254,8 @@ TEST(SqnUsim, SyncFailureRecoversThroughAuts) {
     // The next vector is accepted.
     auto next = lost.next();
     ASSERT_TRUE(next.ok());
-    auto av2 = make_auth_vector(hn_m, rand_n(21), *next, kAmf);
-    ASSERT_TRUE(av2.ok());
-    auto r2 = usim.authenticate(av2->rand, av2->autn);
-    ASSERT_TRUE(r2.ok());
-    EXPECT_EQ(r2->verdict, UsimVerdict::accepted) << r2->reason;
+    const auto r2 = present(hn_m, usim, 21, *next);
+    EXPECT_EQ(r2.verdict, UsimVerdict::accepted) << r2.reason;
 }
 
 TEST(SqnUsim, OutOfRangeSqnRecoversThroughAuts) {
@@ -262,24 +264,18 @@ TEST(SqnUsim, OutOfRangeSqnRecoversThroughAuts) {
     HnSqnGenerator ahead(kDelta + 100);  // an HN counter far ahead of the USIM
     auto sqn = ahead.next();
     ASSERT_TRUE(sqn.ok());
-    auto av = make_auth_vector(hn_m, rand_n(30), *sqn, kAmf);
-    ASSERT_TRUE(av.ok());
-    auto r = usim.authenticate(av->rand, av->autn);
-    ASSERT_TRUE(r.ok());
-    ASSERT_EQ(r->verdict, UsimVerdict::sync_failure);
-    EXPECT_TRUE(starts_with(r->reason, "SQN out of range")) << r->reason;
+    const auto r = present(hn_m, usim, 30, *sqn);
+    ASSERT_EQ(r.verdict, UsimVerdict::sync_failure);
+    EXPECT_TRUE(starts_with(r.reason, "SQN out of range")) << r.reason;
 
-    auto sqn_ms = ahead.resync(hn_m, av->rand, r->auts);
+    auto sqn_ms = ahead.resync(hn_m, rand_n(30), r.auts);
     ASSERT_TRUE(sqn_ms.ok()) << sqn_ms.error().describe();
     EXPECT_EQ(*sqn_ms, 0U);
     EXPECT_EQ(ahead.seq_he(), 0U);
     auto next = ahead.next();
     ASSERT_TRUE(next.ok());
-    auto av2 = make_auth_vector(hn_m, rand_n(31), *next, kAmf);
-    ASSERT_TRUE(av2.ok());
-    auto r2 = usim.authenticate(av2->rand, av2->autn);
-    ASSERT_TRUE(r2.ok());
-    EXPECT_EQ(r2->verdict, UsimVerdict::accepted) << r2->reason;
+    const auto r2 = present(hn_m, usim, 31, *next);
+    EXPECT_EQ(r2.verdict, UsimVerdict::accepted) << r2.reason;
 }
 
 TEST(SqnHn, ResyncKeepsACounterThatIsAlreadyAhead) {
