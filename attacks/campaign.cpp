@@ -523,6 +523,7 @@ void read_attacks(const Reader& rd, const toml::table& root, Campaign& c) {
                 p.only.push_back(o);
             }
         }
+        if (auto why = st->check_settings(p)) rd.fail(t.source(), "[[attack]] " + *why);
         seen.push_back(s->source());
         c.attacks.push_back(std::move(p));
     }

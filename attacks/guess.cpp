@@ -219,6 +219,12 @@ public:
         if (!s) return s.error().describe();
         return std::nullopt;
     }
+    [[nodiscard]] std::optional<std::string> check_settings(
+        const StrategyParams& params) const override {
+        auto s = GuessSettings::from(params);
+        if (!s) return "of strategy guess: " + s.error().describe();
+        return std::nullopt;
+    }
     // The on-line guesses (`online = N`); a bad setting plans nothing here and is reported by
     // the engine when it reads the settings for the off-line search.
     [[nodiscard]] std::vector<Trace> plan(const PlanContext& ctx,

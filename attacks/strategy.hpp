@@ -64,6 +64,12 @@ public:
         const std::string& /*name*/, const std::string& /*value*/) const {
         return std::nullopt;
     }
+    // Why the settings of one [[attack]] table do not fit together (e.g. a mask naming a custom
+    // set that is not given), or nullopt; called once every setting passed check_setting.
+    [[nodiscard]] virtual std::optional<std::string> check_settings(
+        const StrategyParams& /*params*/) const {
+        return std::nullopt;
+    }
     // Attack traces, in a deterministic order (same knowledge, same plan).
     [[nodiscard]] virtual std::vector<Trace> plan(const PlanContext& ctx,
                                                   const StrategyParams& params) const = 0;

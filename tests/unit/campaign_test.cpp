@@ -603,13 +603,19 @@ TEST(CampaignGuess, BadSettingsNameKeyAndLine) {
         {"unknown key 'space' in an [[attack]] of strategy replay", "(expected: strategy, only)"});
 }
 
-TEST(CampaignGuess, MaskWithUndefinedCustomSetFailsWhenSettingsAreRead) {
-    // Each key is checked alone while parsing; the mask and its sets are checked together.
-    auto c = parse_campaign(guess_attack("space = \"mask:?2\"\n"), "test.toml");
-    ASSERT_TRUE(c.ok()) << c.error().describe();
-    auto s = GuessSettings::from(c->attacks[0]);
-    ASSERT_FALSE(s.ok());
-    EXPECT_THAT(s.error().describe(), HasSubstr("?2"));
+TEST(CampaignGuess, MaskWithUndefinedCustomSetIsAnErrorOfItsAttackTable) {
+    // Each key is checked alone, then the mask and its sets together, still while parsing.
+    const std::string text = guess_attack("space = \"mask:?2\"\n");
+    auto c = parse_campaign(text, "test.toml");
+    ASSERT_FALSE(c.ok());
+    const std::string msg = c.error().describe();
+    EXPECT_THAT(msg, HasSubstr("[[attack]] of strategy guess"));
+    EXPECT_THAT(msg, HasSubstr("?2"));
+    const auto [line, col] = pos_of(text, "[[attack]]");
+    EXPECT_THAT(msg, StartsWith("test.toml:" + std::to_string(line) + ":"));
+    // With the set given, it parses.
+    EXPECT_TRUE(
+        parse_campaign(guess_attack("space = \"mask:?2\"\ncharset2 = \"ab\"\n"), "test.toml").ok());
 }
 
 }  // namespace
