@@ -29,7 +29,7 @@
 
 namespace mtc::gaka {
 
-inline constexpr std::size_t kKeyLen = 16;   // K, OP, OPc
+inline constexpr std::size_t kKeyLen = 16;   // K, OP, OPc (and K_SH, K_G)
 inline constexpr std::size_t kRandLen = 16;  // RAND
 inline constexpr std::size_t kSqnLen = 6;    // SQN, AK, AK*
 inline constexpr std::size_t kAmfLen = 2;    // AMF
