@@ -3,6 +3,7 @@
 #include "protocols/core/registry.hpp"
 
 #include "protocols/e2sec/spec.hpp"
+#include "protocols/gaka/spec.hpp"
 #include "protocols/prose/spec.hpp"
 #include "protocols/sga/spec.hpp"
 
@@ -10,9 +11,7 @@ namespace mtc {
 
 const std::vector<const ProtocolSpec*>& registered_protocols() {
     static const std::vector<const ProtocolSpec*> all = {
-        &prose::spec(),
-        &e2sec::spec(),
-        &sga::spec(),
+        &prose::spec(), &e2sec::spec(), &sga::spec(), &gaka::gaka_spec(), &gaka::eps_aka_spec(),
     };
     return all;
 }
