@@ -17,8 +17,8 @@ constexpr std::int64_t kSimEpochUs = 1'735'689'600'000'000;
 // roles that committed them.
 class SummarySink final : public EventSink {
 public:
-    SummarySink(SimulationResult& r, std::set<std::string> committing_roles)
-        : r_(r), committing_roles_(std::move(committing_roles)) {}
+    SummarySink(SimulationResult& r, const ProtocolSpec& spec, std::set<std::string> deployed)
+        : r_(r), spec_(spec), deployed_(std::move(deployed)) {}
     void emit(const Event& e) override {
         RoleSummary& s = r_.roles[e.role];
         switch (e.kind) {
@@ -47,7 +47,7 @@ public:
         for (const auto& [session, fps] : fps_) {
             if (fps.size() != 1) {
                 ++r_.sessions_key_mismatch;
-            } else if (committed_[session] == committing_roles_) {
+            } else if (spec_.session_committed(deployed_, committed_[session])) {
                 ++r_.sessions_key_agreed;  // every role that should commit did, on one key
             }
         }
@@ -55,7 +55,8 @@ public:
 
 private:
     SimulationResult& r_;
-    std::set<std::string> committing_roles_;
+    const ProtocolSpec& spec_;
+    std::set<std::string> deployed_;
     std::map<std::uint64_t, std::set<std::string>> fps_;
     std::map<std::uint64_t, std::set<std::string>> committed_;
 };
@@ -64,14 +65,22 @@ private:
 
 bool SimulationResult::all_committed(const ProtocolSpec& spec) const {
     if (sessions_key_mismatch != 0 || sessions_key_agreed != sessions_started) return false;
+    // Each session commits on every committing responder role and on one initiator role.
+    std::size_t initiator_commits = 0;
+    bool initiators_commit = false;
     for (const auto& rs : spec.roles) {
         auto it = roles.find(rs.name);
         if (it == roles.end() || it->second.instances == 0) continue;  // not deployed
         if (it->second.rejects != 0 || it->second.errors != 0) return false;
         if (!rs.commits_key) continue;
-        if (it->second.commits != sessions_started) return false;
+        if (rs.initiator) {
+            initiators_commit = true;
+            initiator_commits += it->second.commits;
+        } else if (it->second.commits != sessions_started) {
+            return false;
+        }
     }
-    return true;
+    return !initiators_commit || initiator_commits == sessions_started;
 }
 
 Result<SimulationResult> simulate(const ProtocolSpec& spec, const SimulationOptions& opts) {
@@ -81,12 +90,9 @@ Result<SimulationResult> simulate(const ProtocolSpec& spec, const SimulationOpti
     if (!deployment) return deployment.error();
 
     SimulationResult result;
-    std::set<std::string> committing;
-    for (const auto& plan : deployment->instances) {
-        const RoleSpec* rs = spec.role(plan.role);
-        if (rs != nullptr && rs->commits_key) committing.insert(plan.role);
-    }
-    SummarySink summary(result, committing);
+    std::set<std::string> deployed;
+    for (const auto& plan : deployment->instances) deployed.insert(plan.role);
+    SummarySink summary(result, spec, deployed);
     TeeSink tee;
     tee.add(summary);
     if (opts.events != nullptr) tee.add(*opts.events);

@@ -110,6 +110,21 @@ Status ProtocolSpec::validate(const DeploymentOptions& o) const {
     return Ok{};
 }
 
+bool ProtocolSpec::session_committed(const std::set<std::string>& deployed,
+                                     const std::set<std::string>& committed) const {
+    std::size_t initiators = 0, initiators_committed = 0;
+    for (const RoleSpec& r : roles) {
+        if (!r.commits_key || deployed.count(r.name) == 0) continue;
+        const bool did = committed.count(r.name) != 0;
+        if (!r.initiator && !did) return false;
+        if (r.initiator) {
+            ++initiators;
+            if (did) ++initiators_committed;
+        }
+    }
+    return initiators == 0 ? true : initiators_committed == 1;
+}
+
 Status ProtocolSpec::validate_weakened(std::string_view role_name,
                                        const std::set<std::string>& checks) const {
     const RoleSpec* rs = role(role_name);

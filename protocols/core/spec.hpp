@@ -194,6 +194,12 @@ struct ProtocolSpec {
     // (weakening_enabled()).
     [[nodiscard]] Status validate_weakened(std::string_view role_name,
                                            const std::set<std::string>& checks) const;
+    // Whether one honest session committed on every role it should: each role of `deployed`
+    // that commits a key and does not initiate, and exactly one initiator role that commits (a
+    // GAKA session is a leader's or a member's, never both; with one initiator role that is the
+    // plain "every committing role committed").
+    [[nodiscard]] bool session_committed(const std::set<std::string>& deployed,
+                                         const std::set<std::string>& committed) const;
 };
 
 }  // namespace mtc

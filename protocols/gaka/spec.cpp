@@ -185,7 +185,9 @@ std::vector<NamedOption> hn_checks(bool group) {
 
 std::vector<NamedOption> sn_checks() {
     return {
-        {"box", "the HN's Box opens under K_SH and answers the pending attach (its IMSI / group)"},
+        {"box",
+         "the HN's Box answers the pending attach: its IMSI, GID, IMSI_L, SNid and parts agree "
+         "(a Box that does not open under K_SH is always refused)"},
         {"session", "AuthResp / SyncFailure / AuthReject answer a pending challenge, once"},
         {"res", "RES equals XRES (TS 33.401 6.1.1)"},
     };
@@ -193,7 +195,6 @@ std::vector<NamedOption> sn_checks() {
 
 std::vector<NamedOption> device_checks(bool group) {
     std::vector<NamedOption> v = {
-        {"session", "the challenge answers a pending attach of this device"},
         {"mac", "AUTN's MAC-A equals f1_K(SQN, RAND, AMF) (TS 33.102 6.3.3)"},
         {"sqn", "the SQN is fresh (TS 33.102 Annex C.2: replayed, out of range or too old)"},
         {"amf", "AMF's separation bit is 1 (an E-UTRAN vector, TS 33.401 6.1.2)"},

@@ -10,9 +10,33 @@ namespace {
 // The dummy AMF of re-synchronisation (TS 33.102 6.3.3).
 constexpr std::array<std::uint8_t, kAmfLen> kAmfStar = {0x00, 0x00};
 
+constexpr std::uint8_t kStateVersion = 1;
+constexpr std::size_t kUsimStateLen = 1 + kSqnLen + kIndSlots * kSqnLen;  // 199
+constexpr std::size_t kHnStateLen = 1 + kSqnLen + 1;                      // 8
+
 std::string hex_sqn(std::uint64_t sqn) {
     const Sqn b = sqn_bytes(sqn);
     return to_hex(BytesView(b.data(), b.size()));
+}
+
+void put_sqn(Bytes& out, std::uint64_t v) {
+    const Sqn b = sqn_bytes(v);
+    out.insert(out.end(), b.begin(), b.end());
+}
+
+std::uint64_t get_sqn(BytesView in, std::size_t at) {
+    return sqn_value(in.subspan(at, kSqnLen)).value();  // callers checked the length
+}
+
+Status check_state_header(BytesView in, std::size_t len, std::string_view what) {
+    if (in.size() != len) {
+        return make_error(std::string(what) + ": " + std::to_string(in.size()) +
+                          " bytes, expected " + std::to_string(len));
+    }
+    if (in[0] != kStateVersion) {
+        return make_error(std::string(what) + ": unknown version " + std::to_string(in[0]));
+    }
+    return Ok{};
 }
 
 }  // namespace
@@ -70,9 +94,44 @@ Status UsimSqnState::check(std::uint64_t sqn) const {
 
 Status UsimSqnState::accept(std::uint64_t sqn) {
     if (Status s = check(sqn); !s) return s;
-    seq_.at(ind_of(sqn)) = seq_of(sqn);
-    if (seq_of(sqn) > seq_ms()) sqn_ms_ = sqn;
+    record(sqn);
     return Ok{};
+}
+
+void UsimSqnState::record(std::uint64_t sqn) {
+    sqn &= kSqnMax;
+    std::uint64_t& slot = seq_.at(ind_of(sqn));
+    slot = std::max(slot, seq_of(sqn));
+    if (seq_of(sqn) > seq_ms()) sqn_ms_ = sqn;
+}
+
+Bytes UsimSqnState::encode() const {
+    Bytes out{kStateVersion};
+    put_sqn(out, sqn_ms_);
+    for (std::uint64_t seq : seq_) put_sqn(out, seq);
+    return out;
+}
+
+Result<UsimSqnState> UsimSqnState::decode(BytesView in, SqnParams params) {
+    constexpr std::string_view kWhat = "USIM SQN state";
+    if (Status s = check_state_header(in, kUsimStateLen, kWhat); !s) return s.error();
+    UsimSqnState st(params);
+    st.sqn_ms_ = get_sqn(in, 1);
+    std::uint64_t highest = 0;
+    for (std::size_t i = 0; i < kIndSlots; ++i) {
+        const std::uint64_t seq = get_sqn(in, 1 + kSqnLen * (1 + i));
+        if (seq > kSeqMax) {
+            return make_error(std::string(kWhat) + ": SEQ_MS(" + std::to_string(i) +
+                              ") exceeds 43 bits");
+        }
+        st.seq_.at(i) = seq;
+        highest = std::max(highest, seq);
+    }
+    // SQN_MS is the highest SQN accepted: its SEQ is the array's maximum, held in its slot.
+    if (seq_of(st.sqn_ms_) != highest || st.seq_.at(ind_of(st.sqn_ms_)) != highest) {
+        return make_error(std::string(kWhat) + ": SQN_MS disagrees with the SEQ_MS array");
+    }
+    return st;
 }
 
 Result<Bytes> make_auts(Milenage& milenage, BytesView rand, std::uint64_t sqn_ms) {
@@ -135,7 +194,20 @@ Result<std::uint64_t> HnSqnGenerator::next() {
 }
 
 Result<std::uint64_t> HnSqnGenerator::resync(Milenage& milenage, BytesView rand, BytesView auts) {
+    return resync(milenage, rand, auts, true);
+}
+
+Result<std::uint64_t> HnSqnGenerator::resync(Milenage& milenage, BytesView rand, BytesView auts,
+                                             bool verify_mac_s) {
     auto sqn_ms = open_auts(milenage, rand, auts);
+    if (!sqn_ms && !verify_mac_s && auts.size() == kAutsLen) {
+        // MAC-S is not verified: SQN_MS is whatever the concealed field unmasks to.
+        auto ak_star = milenage.f5_star(rand);
+        if (!ak_star) return ak_star.error();
+        Sqn sqn{};
+        for (std::size_t i = 0; i < kSqnLen; ++i) sqn[i] = auts[i] ^ (*ak_star)[i];
+        sqn_ms = sqn_value(sqn);
+    }
     if (!sqn_ms) return sqn_ms.error();
     const std::uint64_t seq_ms = seq_of(*sqn_ms);
     // Would SEQ_HE + 1 be accepted against SEQ_MS? If so keep SEQ_HE (TS 33.102 6.3.5).
@@ -145,9 +217,32 @@ Result<std::uint64_t> HnSqnGenerator::resync(Milenage& milenage, BytesView rand,
     return *sqn_ms;
 }
 
+Bytes HnSqnGenerator::encode() const {
+    Bytes out{kStateVersion};
+    put_sqn(out, seq_he_);
+    out.push_back(static_cast<std::uint8_t>(ind_));
+    return out;
+}
+
+Result<HnSqnGenerator> HnSqnGenerator::decode(BytesView in, SqnParams params) {
+    constexpr std::string_view kWhat = "HN SQN state";
+    if (Status s = check_state_header(in, kHnStateLen, kWhat); !s) return s.error();
+    const std::uint64_t seq_he = get_sqn(in, 1);
+    const std::size_t ind = in[1 + kSqnLen];
+    if (seq_he > kSeqMax) return make_error(std::string(kWhat) + ": SEQ_HE exceeds 43 bits");
+    if (ind >= kIndSlots) return make_error(std::string(kWhat) + ": IND out of range");
+    HnSqnGenerator g(seq_he, params);
+    g.ind_ = ind;
+    return g;
+}
+
 // ---- USIM challenge ----
 
 Result<UsimResponse> Usim::authenticate(BytesView rand, BytesView autn) {
+    return authenticate(rand, autn, UsimChecks{});
+}
+
+Result<UsimResponse> Usim::authenticate(BytesView rand, BytesView autn, UsimChecks checks) {
     if (rand.size() != kRandLen) {
         return make_error("RAND must be 16 bytes, got " + std::to_string(rand.size()));
     }
@@ -166,13 +261,13 @@ Result<UsimResponse> Usim::authenticate(BytesView rand, BytesView autn) {
     if (!xmac) return xmac.error();
 
     UsimResponse r;
-    if (!equal_ct(BytesView(xmac->data(), xmac->size()), mac)) {
+    if (checks.mac && !equal_ct(BytesView(xmac->data(), xmac->size()), mac)) {
         r.verdict = UsimVerdict::mac_failure;
         r.reason = "MAC failure";
         return r;
     }
     r.sqn = sqn_value(sqn_b);
-    if (Status s = sqn_.accept(r.sqn); !s) {
+    if (Status s = checks.sqn ? sqn_.check(r.sqn) : Status(Ok{}); !s) {
         auto auts = make_auts(milenage_, rand, sqn_.sqn_ms());
         if (!auts) return auts.error();
         r.verdict = UsimVerdict::sync_failure;
@@ -180,6 +275,7 @@ Result<UsimResponse> Usim::authenticate(BytesView rand, BytesView autn) {
         r.auts = std::move(*auts);
         return r;
     }
+    if (checks.record) sqn_.record(r.sqn);
     r.verdict = UsimVerdict::accepted;
     r.res = f->res;
     r.ck = std::move(f->ck);

@@ -78,6 +78,15 @@ public:
     [[nodiscard]] Status check(std::uint64_t sqn) const;
     // check(), then record it (SEQ_MS(IND) := SEQ).
     Status accept(std::uint64_t sqn);
+    // Records `sqn` without checking it: SEQ_MS(IND) and SQN_MS only ever move up. accept()
+    // after a passed check(); alone only where a test-only build skips the freshness check.
+    void record(std::uint64_t sqn);
+
+    // The state as a device stores it across restarts (Env::storage): version 1 ||
+    // SQN_MS (6) || SEQ_MS(0..31) (6 each), big-endian. decode() refuses anything else,
+    // including an array that disagrees with SQN_MS, rather than start again from zero.
+    [[nodiscard]] Bytes encode() const;
+    static Result<UsimSqnState> decode(BytesView in, SqnParams params = {});
 
     [[nodiscard]] std::uint64_t sqn_ms() const { return sqn_ms_; }  // highest accepted SQN
     [[nodiscard]] std::uint64_t seq_ms() const { return seq_of(sqn_ms_); }
@@ -120,7 +129,18 @@ public:
     // otherwise be rejected. Returns the SQN_MS recovered.
     Result<std::uint64_t> resync(Milenage& milenage, BytesView rand, BytesView auts);
 
+    // As resync(), but with `verify_mac_s` false SQN_MS is taken from AUTS without checking
+    // MAC-S (only where a test-only build skips the HN's "auts" check).
+    Result<std::uint64_t> resync(Milenage& milenage, BytesView rand, BytesView auts,
+                                 bool verify_mac_s);
+
     [[nodiscard]] std::uint64_t seq_he() const { return seq_he_; }
+    [[nodiscard]] std::size_t ind() const { return ind_; }  // IND of the last vector
+
+    // The counter as the HN stores it across restarts (Env::storage): version 1 || SEQ_HE (6)
+    // || IND (1). Restoring IND too keeps the cyclic IND order of C.3.2 across a restart.
+    [[nodiscard]] Bytes encode() const;
+    static Result<HnSqnGenerator> decode(BytesView in, SqnParams params = {});
 
 private:
     SqnParams params_;
@@ -130,6 +150,17 @@ private:
 
 // The USIM's answer to AuthReq(RAND, AUTN) (TS 33.102 6.3.3).
 enum class UsimVerdict : std::uint8_t { accepted, mac_failure, sync_failure };
+
+// Which checks authenticate() runs: MAC-A, then SQN freshness. Both run in a real USIM; a
+// test-only build switches one off (Role::skips) to show what it stops. With `record` false an
+// accepted SQN is not recorded yet: the ME first runs checks of its own (EPS: the AMF
+// separation bit, TS 33.401 6.1.2) and records it with Usim::record_sqn only if they pass, so a
+// challenge the ME refuses does not use up its SQN.
+struct UsimChecks {
+    bool mac = true;
+    bool sqn = true;
+    bool record = true;
+};
 
 struct UsimResponse {
     UsimVerdict verdict = UsimVerdict::mac_failure;
@@ -145,10 +176,17 @@ class Usim {
 public:
     explicit Usim(Milenage milenage, SqnParams params = {})
         : milenage_(std::move(milenage)), sqn_(params) {}
+    // A USIM whose SQN state was restored (UsimSqnState::decode).
+    Usim(Milenage milenage, UsimSqnState state) : milenage_(std::move(milenage)), sqn_(state) {}
 
     // Verifies MAC-A, then SQN freshness (recording SQN when accepted). An error only for
     // malformed input (RAND not 16 bytes, AUTN not 16).
     Result<UsimResponse> authenticate(BytesView rand, BytesView autn);
+    // The same with a choice of checks (UsimChecks).
+    Result<UsimResponse> authenticate(BytesView rand, BytesView autn, UsimChecks checks);
+
+    // Records an SQN that authenticate() accepted with UsimChecks::record false.
+    void record_sqn(std::uint64_t sqn) { sqn_.record(sqn); }
 
     [[nodiscard]] const UsimSqnState& sqn_state() const { return sqn_; }
     Milenage& milenage() { return milenage_; }

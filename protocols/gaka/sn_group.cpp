@@ -1,0 +1,258 @@
+// The SN's side of GAKA's group attach (PROTOCOLS.md section 2): one leader's GroupAttachReq
+// fetches the group's vectors, GAK and RAND_G from the HN (GroupAuthDataReq, answered in
+// parts); the leader is challenged with its own vector (AuthReq), every other member with one of
+// the group's vectors and MAC_G (GroupAuthReq) with no HN traffic. Members that arrive while a
+// fetch is in flight wait for it.
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "protocols/gaka/sn.hpp"
+
+namespace mtc::gaka {
+
+std::int64_t Sn::now_us() const {
+    return env().clock != nullptr ? clock().now_us() : 0;
+}
+
+bool Sn::stale(const Fetch& f) const {
+    return now_us() - f.started_us > kFetchTimeoutUs;
+}
+
+Sn::Group& Sn::group_for(const std::string& gid) {
+    auto it = groups_.find(gid);
+    if (it != groups_.end()) return it->second;
+    if (groups_.size() >= kMaxGroups) {
+        auto oldest = std::min_element(
+            groups_.begin(), groups_.end(),
+            [](const auto& a, const auto& b) { return a.second.touched < b.second.touched; });
+        drop_waiting(oldest->second, "group " + oldest->first + " evicted: the SN keeps at most " +
+                                         std::to_string(kMaxGroups) + " groups");
+        groups_.erase(oldest);
+    }
+    return groups_[gid];
+}
+
+void Sn::drop_fetch(Group& g, const std::string& reason) {
+    if (!g.fetch) return;
+    const Fetch& f = *g.fetch;
+    const Attach* a = attaches_.find(f.session);
+    if (a != nullptr && a->phase == Phase::group_vector && a->imsi == f.imsi_l) {
+        reject(f.session, a->imsi, reason, {{"GID", a->gid}});
+        attaches_.take(f.session);
+    }
+    fetch_gid_.erase(f.session);
+    g.fetch.reset();
+}
+
+void Sn::drop_waiting(Group& g, const std::string& reason) {
+    drop_fetch(g, reason);
+    for (const Waiting& w : g.queue) {
+        const Attach* a = attaches_.find(w.session);
+        if (a != nullptr && a->phase == Phase::queued && a->imsi == w.imsi) {
+            reject(w.session, a->imsi, reason, {{"GID", a->gid}});
+            attaches_.take(w.session);
+        }
+    }
+    g.queue.clear();
+}
+
+Outbound Sn::group_challenge(std::uint64_t session, Attach& a, const Context& ctx) {
+    a.phase = Phase::challenge;
+    Message out;
+    out.protocol = a.protocol;
+    out.type = GroupAuthReq;
+    out.session = session;
+    out.set(RAND, a.av.rand);
+    out.set(AUTN, a.av.autn);
+    out.set(RAND_G, ctx.rand_g);
+    out.set(MAC_G, mac_g(view(ctx.gak), view(a.av.rand), view(sn_id_)));
+    events().begin(session, a.imsi, {{"RAND", to_hex(view(a.av.rand))}});
+    return Outbound{a.from, std::move(out)};
+}
+
+std::vector<Outbound> Sn::on_group_attach(const Inbound& in) {
+    const Message& m = in.msg;
+    if (!m.has(IMSI) || !m.has(GID)) {
+        reject(m.session, in.from, "GroupAttachReq lacks IMSI or GID");
+        return {};
+    }
+    const std::string imsi = to_string(m.get_or_empty(IMSI));
+    if (Status ok = check_imsi(imsi); !ok) {
+        reject(m.session, in.from, "GroupAttachReq " + ok.error().reason);
+        return {};
+    }
+    const BytesView gid_raw = m.get_or_empty(GID);
+    if (gid_raw.empty() || gid_raw.size() > kMaxGid) {
+        reject(m.session, imsi,
+               "GroupAttachReq GID must have 1.." + std::to_string(kMaxGid) + " bytes");
+        return {};
+    }
+    const std::string gid = to_string(gid_raw);
+    if (attaches_.find(m.session) != nullptr) {
+        reject(m.session, imsi, "GroupAttachReq for a session already in progress");
+        return {};
+    }
+    Attach a;
+    a.protocol = m.protocol;
+    a.from = in.from;
+    a.imsi = imsi;
+    a.gid = gid;
+
+    Group& g = group_for(gid);
+    g.touched = ++tick_;
+    // A member with an unused vector in the group's context: challenged at once, no HN traffic.
+    if (g.ctx) {
+        auto it = g.ctx->avs.find(imsi);
+        if (it != g.ctx->avs.end()) {
+            a.av = std::move(it->second);
+            g.ctx->avs.erase(it);  // each vector is used once
+            attaches_.put(m.session, std::move(a));
+            Attach* stored = attaches_.find(m.session);
+            return {group_challenge(m.session, *stored, *g.ctx)};
+        }
+    }
+    if (g.fetch && stale(*g.fetch)) {
+        drop_fetch(g, "the HN did not answer the group request for " + gid + " within " +
+                          std::to_string(kFetchTimeoutUs / 1'000'000) + " s");
+    }
+    // A fetch for the group is in flight: wait for it.
+    if (g.fetch) {
+        if (g.queue.size() >= kMaxQueuedPerGroup) {
+            reject(m.session, imsi,
+                   "group " + gid + " already has " + std::to_string(kMaxQueuedPerGroup) +
+                       " members waiting for its vectors",
+                   {{"GID", gid}});
+            return {};
+        }
+        a.phase = Phase::queued;
+        attaches_.put(m.session, std::move(a));
+        g.queue.push_back(Waiting{m.session, imsi});
+        return {};
+    }
+    // This requester leads: the SN asks the HN for the group's vectors.
+    auto out = to_hn(kGakaProtocolId, GroupAuthDataReq, m.session,
+                     view(encode_body(GroupAuthDataReqBody{imsi, gid})));
+    if (!out) {
+        events().error(m.session, "sealing GroupAuthDataReq failed: " + out.error().reason);
+        return {};
+    }
+    a.phase = Phase::group_vector;
+    attaches_.put(m.session, std::move(a));
+    Fetch f;
+    f.session = m.session;
+    f.imsi_l = imsi;
+    f.started_us = now_us();
+    g.fetch = std::move(f);
+    fetch_gid_[m.session] = gid;
+    return {std::move(out).value()};
+}
+
+std::vector<Outbound> Sn::on_group_auth_data_resp(const Inbound& in) {
+    const Message& m = in.msg;
+    const auto fg = fetch_gid_.find(m.session);
+    const auto git = fg == fetch_gid_.end() ? groups_.end() : groups_.find(fg->second);
+    if (git == groups_.end() || !git->second.fetch || git->second.fetch->session != m.session) {
+        reject(m.session, hn_name(), "GroupAuthDataResp for no group request in flight");
+        return {};
+    }
+    const std::string gid = git->first;
+    Group& g = git->second;
+    Fetch& f = *g.fetch;
+    const Params params{{"GID", gid}};
+    auto plain = open(m, "GroupAuthDataResp", params);
+    if (!plain) return {};
+    auto body = decode_group_auth_data_resp(view(*plain));
+    if (!body) {
+        reject(m.session, hn_name(), body.error().describe(), params);
+        return {};
+    }
+    if (body->parts > kMaxParts) {
+        reject(m.session, hn_name(),
+               "GroupAuthDataResp announces " + std::to_string(body->parts) + " parts (at most " +
+                   std::to_string(kMaxParts) + ")",
+               params);
+        return {};
+    }
+    if (!skips("box")) {
+        // "box": the part answers the request in flight on this session.
+        if (body->gid != gid || body->imsi_l != f.imsi_l) {
+            reject(m.session, hn_name(),
+                   "GroupAuthDataResp box is for group " + body->gid + " led by " + body->imsi_l +
+                       ", not the request in flight (group " + gid + " led by " + f.imsi_l + ")",
+                   params);
+            return {};
+        }
+        if (!f.got.empty()) {
+            const GroupAuthDataRespBody& first = f.got.begin()->second;
+            if (body->parts != f.parts || !equal_ct(view(body->rand_g), view(first.rand_g)) ||
+                !equal_ct(view(body->gak), view(first.gak)) ||
+                !equal_ct(view(body->av_l.rand), view(first.av_l.rand))) {
+                reject(m.session, hn_name(),
+                       "GroupAuthDataResp part " + std::to_string(body->part) +
+                           " disagrees with the parts before it",
+                       params);
+                return {};
+            }
+        }
+    }
+    if (f.got.count(body->part) != 0) return {};  // a duplicate part: already have it
+    if (f.vectors + body->members.size() > kMaxGroupVectors) {
+        reject(m.session, hn_name(),
+               "GroupAuthDataResp carries more than " + std::to_string(kMaxGroupVectors) +
+                   " member vectors",
+               params);
+        drop_waiting(g, "the group's vectors exceed what the SN keeps");
+        return {};
+    }
+    if (f.got.empty()) f.parts = body->parts;
+    f.vectors += body->members.size();
+    const std::uint16_t part = body->part;
+    f.got.emplace(part, std::move(body).value());
+    if (f.got.size() < f.parts) return {};
+    return install(gid, g);
+}
+
+std::vector<Outbound> Sn::install(const std::string& gid, Group& g) {
+    Fetch f = std::move(*g.fetch);
+    g.fetch.reset();
+    fetch_gid_.erase(f.session);
+    GroupAuthDataRespBody& first = f.got.begin()->second;
+    Context ctx;
+    ctx.gak = first.gak;
+    ctx.rand_g = first.rand_g;
+    for (auto& [index, part] : f.got) {
+        for (MemberAv& mv : part.members) ctx.avs.emplace(mv.imsi, std::move(mv.av));
+    }
+    g.ctx = std::move(ctx);  // replaces any older context of the group
+    g.touched = ++tick_;
+
+    std::vector<Outbound> out;
+    // The leader: a plain AKA challenge with AV_L.
+    Attach* leader = attaches_.find(f.session);
+    if (leader != nullptr && leader->phase == Phase::group_vector && leader->imsi == f.imsi_l) {
+        leader->av = std::move(first.av_l);
+        out.push_back(challenge(f.session, *leader));
+    }
+    // The members that waited for this fetch.
+    std::deque<Waiting> queue = std::move(g.queue);
+    g.queue.clear();
+    for (const Waiting& w : queue) {
+        Attach* a = attaches_.find(w.session);
+        if (a == nullptr || a->phase != Phase::queued || a->imsi != w.imsi || a->gid != gid) {
+            continue;  // evicted or gone meanwhile
+        }
+        auto it = g.ctx->avs.find(w.imsi);
+        if (it == g.ctx->avs.end()) {
+            reject(w.session, w.imsi, "IMSI is not in the group's vectors", {{"GID", gid}});
+            attaches_.take(w.session);
+            continue;
+        }
+        a->av = std::move(it->second);
+        g.ctx->avs.erase(it);
+        out.push_back(group_challenge(w.session, *a, *g.ctx));
+    }
+    return out;
+}
+
+}  // namespace mtc::gaka
