@@ -1,6 +1,7 @@
 #include "attacks/strategies/common.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "attacks/term.hpp"
@@ -9,24 +10,37 @@
 namespace mtc::attacks {
 
 std::vector<Sighting> sightings(const PlanContext& ctx) {
+    // An initiator's rank in ctx.initiators: flows are sighted in runs of the earliest one that
+    // carries them (a message only one initiator role receives never flows in the others' runs).
+    auto rank = [&](const std::string& initiator) {
+        const auto it = std::find(ctx.initiators.begin(), ctx.initiators.end(), initiator);
+        return static_cast<std::size_t>(it - ctx.initiators.begin());
+    };
+    std::map<std::string, std::size_t> runs_of;  // initiator -> honest runs it started
+    for (const auto& [run, initiator] : ctx.run_initiator) ++runs_of[initiator];
+
     std::vector<Sighting> out;
-    const std::string first = ctx.initiators.empty() ? std::string() : ctx.initiators.front();
     for (const MessageFlow& f : ctx.spec->recipes.flows) {
         const MessageSpec* ms = ctx.spec->schema->message(f.type);
         if (ms == nullptr) continue;
         const Observation* seen = nullptr;
-        std::set<std::string> in_runs;  // honest runs (any initiator) that carried this flow
+        std::size_t seen_rank = ctx.initiators.size();
+        std::map<std::string, std::set<std::string>> in_runs;  // initiator -> runs with the flow
         for (const Observation* o : ctx.knowledge->of_type(f.type)) {
             auto it = ctx.run_initiator.find(o->run);
             if (it == ctx.run_initiator.end() || o->from.empty() || o->to.empty()) continue;
             // A type several roles send has one flow per sender: match the sender's role.
             if (role_of(*ctx.deployment, o->from) != f.from_role) continue;
-            in_runs.insert(o->run);
-            if (seen == nullptr && it->second == first) seen = o;
+            in_runs[it->second].insert(o->run);
+            if (rank(it->second) < seen_rank) {
+                seen = o;
+                seen_rank = rank(it->second);
+            }
         }
         if (seen == nullptr) continue;
+        const std::string& initiator = ctx.run_initiator.at(seen->run);
         out.push_back({&f, ms, seen, !ctx.spec->is_secure_link(f.from_role, f.to_role),
-                       in_runs.size() == ctx.run_initiator.size()});
+                       in_runs[initiator].size() == runs_of[initiator]});
     }
     return out;
 }

@@ -16,16 +16,19 @@ namespace mtc::attacks {
 struct Sighting {
     const MessageFlow* flow = nullptr;
     const MessageSpec* spec = nullptr;
-    const Observation* obs = nullptr;  // first sighting, in a run started at the first initiator
-    bool clear = true;                 // seen on the wire (false: only an insider sees it)
-    // Seen in every honest run (of any initiator). A set-up message (a credential the roles
+    // First sighting, in a run of the earliest initiator (ctx.initiators order) whose runs carry
+    // the flow: attacks on it start their run r1 at that initiator.
+    const Observation* obs = nullptr;
+    bool clear = true;  // seen on the wire (false: only an insider sees it)
+    // Seen in every honest run of obs's initiator. A set-up message (a credential the roles
     // fetch once and keep until it expires) flows only in some runs: a fresh run r1 will not
     // carry it, so in-flight attacks skip it and replays take the captured copy (replay_ref).
     bool per_run = true;
 };
 
-// Every flow of the protocol seen in the captured honest runs started at ctx.initiators[0],
-// in flow order. Messages on secure links appear only when an insider saw them.
+// Every flow of the protocol seen in the captured honest runs, each in a run of the earliest
+// initiator that carries it, in flow order. Messages on secure links appear only when an insider
+// saw them.
 std::vector<Sighting> sightings(const PlanContext& ctx);
 
 // What a replay sends: "r1.<type>" (the copy in the trace's own honest run r1) for a per-run

@@ -136,7 +136,7 @@ private:
             events().reject(m.session, sn_name_, "AuthReq lacks RAND or AUTN");
             return {};
         }
-        return challenge(in, {{"RAND", to_hex(m.get_or_empty(RAND))}});
+        return challenge(in, {{"RAND", to_hex(m.get_or_empty(RAND))}, {"challenge", "AuthReq"}});
     }
 
     // GAKA member attach: MAC_G proves the SN was given this group's GAK by the HN (for this
@@ -160,8 +160,10 @@ private:
                 return {reply(in, AuthReject, Cause, Bytes{kCauseMacFailure})};
             }
         }
-        return challenge(in, {{"RAND", to_hex(m.get_or_empty(RAND))},
-                              {"RAND_G", to_hex(m.get_or_empty(RAND_G))}});
+        // Not RAND_G: every member of one fetch shares it by design, and a nonce param two
+        // commits share is a freshness finding (docs/attacks.md).
+        return challenge(in,
+                         {{"RAND", to_hex(m.get_or_empty(RAND))}, {"challenge", "GroupAuthReq"}});
     }
 
     // The USIM's checks on (RAND, AUTN), MAC-A then SQN freshness, then the ME's on the AMF

@@ -89,6 +89,9 @@ private:
         std::optional<Context> ctx;
         std::optional<Fetch> fetch;
         std::deque<Waiting> queue;
+        // The IMSI the group was first fetched for: later fetches (a member whose vector is used
+        // up) name it as IMSI_L again, so the member is still served with GroupAuthReq.
+        std::string leader;
         std::uint64_t touched = 0;  // for evicting the least recently used group
     };
 

@@ -2,7 +2,8 @@
 // fetches the group's vectors, GAK and RAND_G from the HN (GroupAuthDataReq, answered in
 // parts); the leader is challenged with its own vector (AuthReq), every other member with one of
 // the group's vectors and MAC_G (GroupAuthReq) with no HN traffic. Members that arrive while a
-// fetch is in flight wait for it.
+// fetch is in flight wait for it. A member whose vector is used up makes the SN fetch the group
+// again for its first leader (the member waits and gets a GroupAuthReq from the new vectors).
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -116,8 +117,10 @@ std::vector<Outbound> Sn::on_group_attach(const Inbound& in) {
         drop_fetch(g, "the HN did not answer the group request for " + gid + " within " +
                           std::to_string(kFetchTimeoutUs / 1'000'000) + " s");
     }
-    // A fetch for the group is in flight: wait for it.
-    if (g.fetch) {
+    // A fetch for the group is in flight, or the group has a leader and this member's vector
+    // is used up: the member waits for the (new) group vectors and gets a GroupAuthReq.
+    const bool refresh = !g.fetch && !g.leader.empty() && g.leader != imsi;
+    if (g.fetch || refresh) {
         if (g.queue.size() >= kMaxQueuedPerGroup) {
             reject(m.session, imsi,
                    "group " + gid + " already has " + std::to_string(kMaxQueuedPerGroup) +
@@ -128,20 +131,24 @@ std::vector<Outbound> Sn::on_group_attach(const Inbound& in) {
         a.phase = Phase::queued;
         attaches_.put(m.session, std::move(a));
         g.queue.push_back(Waiting{m.session, imsi});
-        return {};
+        if (!refresh) return {};
     }
-    // This requester leads: the SN asks the HN for the group's vectors.
+    // The SN asks the HN for the group's vectors: for this requester as the leader on the
+    // group's first fetch (it gets the full AKA), else for the group's leader again.
+    const std::string imsi_l = refresh ? g.leader : imsi;
     auto out = to_hn(kGakaProtocolId, GroupAuthDataReq, m.session,
-                     view(encode_body(GroupAuthDataReqBody{imsi, gid})));
+                     view(encode_body(GroupAuthDataReqBody{imsi_l, gid})));
     if (!out) {
         events().error(m.session, "sealing GroupAuthDataReq failed: " + out.error().reason);
         return {};
     }
-    a.phase = Phase::group_vector;
-    attaches_.put(m.session, std::move(a));
+    if (!refresh) {
+        a.phase = Phase::group_vector;
+        attaches_.put(m.session, std::move(a));
+    }
     Fetch f;
     f.session = m.session;
-    f.imsi_l = imsi;
+    f.imsi_l = imsi_l;
     f.started_us = now_us();
     g.fetch = std::move(f);
     fetch_gid_[m.session] = gid;
@@ -227,12 +234,17 @@ std::vector<Outbound> Sn::install(const std::string& gid, Group& g) {
     g.ctx = std::move(ctx);  // replaces any older context of the group
     g.touched = ++tick_;
 
+    g.leader = f.imsi_l;
+
     std::vector<Outbound> out;
-    // The leader: a plain AKA challenge with AV_L.
+    // The leader, when it asked: a plain AKA challenge with AV_L. When a member's refresh
+    // asked, AV_L waits in the context for the leader's next attach (a GroupAuthReq then).
     Attach* leader = attaches_.find(f.session);
     if (leader != nullptr && leader->phase == Phase::group_vector && leader->imsi == f.imsi_l) {
         leader->av = std::move(first.av_l);
         out.push_back(challenge(f.session, *leader));
+    } else {
+        g.ctx->avs.insert_or_assign(f.imsi_l, std::move(first.av_l));
     }
     // The members that waited for this fetch.
     std::deque<Waiting> queue = std::move(g.queue);

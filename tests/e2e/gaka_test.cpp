@@ -94,7 +94,7 @@ TEST(GakaCampaign, OtherGroupAndForgedGroupAuthReqAreRejectedOnMacG) {
                           "[deployment]\ninstances = { HN = 1, SN = 1, leader = 2, member = 2 }\n"
                           "[honest]\nsessions = 4\n[budget]\nseconds = 150\n"
                           "[[attack]]\nstrategy = \"replay\"\n"
-                          "[[attack]]\nstrategy = \"modify\"\nonly = [\"bitflip\", \"own\"]\n");
+                          "[[attack]]\nstrategy = \"modify\"\nonly = [\"bitflip\", \"own-nonce\"]\n");
     ASSERT_TRUE(c.report.is_object()) << diag(c);
     EXPECT_EQ(c.cmd.code, 0) << diag(c);
     for (const char* claim :

@@ -766,7 +766,8 @@ TEST(GakaSnGroup, EachVectorIsUsedOnce) {
     ASSERT_EQ(first.size(), 1u);
     EXPECT_EQ(first[0].msg.type, GroupAuthReq);
     member_run(w, members[0], 2, first[0].msg);
-    // The same member again: its vector is spent, so the SN fetches (it leads this time).
+    // The same member again: its vector is spent, so the SN fetches the group again for its
+    // first leader and the member waits.
     auto again = w.group_attach(members[0], 3);
     ASSERT_EQ(again.size(), 1u);
     EXPECT_EQ(again[0].to, kHnAddress);
@@ -775,23 +776,26 @@ TEST(GakaSnGroup, EachVectorIsUsedOnce) {
     EXPECT_EQ(decode_group_auth_data_req(view(open_box(view(w.k_sh), again[0].msg).value()))
                   .value()
                   .imsi_l,
-              members[0]);
+              imsi_of(1));
     // The other member still has an unused vector in the current context: served at once,
     // with no HN traffic, while the new fetch is in flight.
     auto other = w.group_attach(members[1], 4);
     ASSERT_EQ(other.size(), 1u) << w.sn_reject();
     member_run(w, members[1], 4, other[0].msg);
     EXPECT_EQ(w.to_hn, 2u);
-    // The new fetch replaces the context: members[0] (now the leader) gets AV_L, members[1]
-    // a fresh vector on its next attach.
-    auto parts = w.hn_group_answer(again[0].msg, {imsi_of(1), members[1]});
+    // The new vectors arrive: members[0] is challenged as a member (GroupAuthReq, not the full
+    // AKA); the leader's new AV_L waits in the context for its next attach.
+    auto parts = w.hn_group_answer(again[0].msg, {members[0], members[1]});
     auto out = w.deliver(parts.at(0), kHnAddress);
     ASSERT_EQ(out.size(), 1u) << w.sn_reject();
-    EXPECT_EQ(out[0].msg.type, AuthReq);
-    w.from_device(members[0], w.device_answer(members[0], out[0].msg).reply);
-    auto next = w.group_attach(members[1], 5);
+    EXPECT_EQ(out[0].msg.type, GroupAuthReq);
+    member_run(w, members[0], 3, out[0].msg);
+    auto leader_again = w.group_attach(imsi_of(1), 5);
+    ASSERT_EQ(leader_again.size(), 1u) << w.sn_reject();
+    EXPECT_EQ(leader_again[0].msg.type, GroupAuthReq);
+    auto next = w.group_attach(members[1], 6);
     ASSERT_EQ(next.size(), 1u) << w.sn_reject();
-    member_run(w, members[1], 5, next[0].msg);
+    member_run(w, members[1], 6, next[0].msg);
     EXPECT_EQ(w.to_hn, 2u);
     EXPECT_EQ(w.sn_count(EventKind::commit), 4u);
     EXPECT_EQ(w.sn_count(EventKind::reject), 0u) << w.sn_reject();
