@@ -15,6 +15,7 @@ enum class ClaimKind : std::uint8_t {
     injective,
     freshness,
     liveness,
+    no_contact,
     other
 };
 
@@ -26,6 +27,7 @@ ClaimKind kind_of(const std::string& claim_id) {
     if (kind == "injective") return ClaimKind::injective;
     if (kind == "freshness") return ClaimKind::freshness;
     if (kind == "liveness") return ClaimKind::liveness;
+    if (kind == "no-contact") return ClaimKind::no_contact;
     return ClaimKind::other;
 }
 
@@ -175,6 +177,22 @@ struct ClaimChecker::Impl {
     const Knowledge* keys_of = nullptr;
     std::size_t keys_done = 0;
     std::map<std::string, std::size_t> first_commit;  // role|param|value -> commit index
+
+    // no-contact: per honest run label, the role of its initiator (the sender of the run's
+    // first message) and how many of its messages were seen; observations[0, obs_done) were
+    // examined.
+    struct RunContact {
+        std::string initiator_role;
+        std::size_t messages = 0;
+    };
+    std::map<std::string, RunContact> runs;
+    std::set<std::string> honest_runs;
+    std::size_t obs_done = 0;
+
+    [[nodiscard]] std::string role_or_empty(const std::string& instance) const {
+        auto it = role_of.find(instance);
+        return it == role_of.end() ? std::string() : it->second;
+    }
 
     [[nodiscard]] bool honest_instance(const Knowledge& k, const std::string& instance) const {
         if (k.is_compromised_instance(instance)) return false;
@@ -362,6 +380,26 @@ const std::vector<std::string>& ClaimChecker::claims() const {
     return impl_->claims;
 }
 
+void ClaimChecker::add_honest_run(const std::string& run) {
+    impl_->honest_runs.insert(run);
+}
+
+std::string ClaimChecker::note(const std::string& claim_id) const {
+    if (kind_of(claim_id) != ClaimKind::no_contact) return {};
+    const std::string subject = claim_id.substr(claim_id.find(':') + 1);
+    const auto arrow = subject.find("->");
+    if (arrow == std::string::npos) return {};
+    const std::string a = subject.substr(0, arrow), b = subject.substr(arrow + 2);
+    std::size_t runs = 0, messages = 0;
+    for (const auto& [label, run] : impl_->runs) {
+        if (run.initiator_role != a) continue;
+        ++runs;
+        messages += run.messages;
+    }
+    return std::to_string(runs) + " honest runs started by a " + a + " (" +
+           std::to_string(messages) + " messages) checked for traffic to or from a " + b;
+}
+
 bool ClaimChecker::judges(const std::string& claim_id) {
     return kind_of(claim_id) != ClaimKind::other;
 }
@@ -486,10 +524,36 @@ std::vector<Violation> ClaimChecker::check(const Knowledge& knowledge) {
                              "failure|" + instance + "|" + std::to_string(i));
                 }
                 break;
+            case ClaimKind::no_contact: {
+                const std::string subject = claim.substr(claim.find(':') + 1);
+                const auto arrow = subject.find("->");
+                if (arrow == std::string::npos) break;
+                const std::string a = subject.substr(0, arrow), b = subject.substr(arrow + 2);
+                const auto& obs = knowledge.observations();
+                for (std::size_t i = s.obs_done; i < obs.size(); ++i) {
+                    const Observation& o = obs[i];
+                    if (s.honest_runs.count(o.run) == 0) continue;  // not the honest phase's
+                    auto& run = s.runs[o.run];
+                    if (run.messages++ == 0) run.initiator_role = s.role_or_empty(o.from);
+                    if (run.initiator_role != a) continue;
+                    const std::string from = s.role_or_empty(o.from), to = s.role_or_empty(o.to);
+                    if (from != b && to != b) continue;
+                    const std::string type = s.spec->schema->message(o.msg.type) != nullptr
+                                                 ? s.spec->schema->message(o.msg.type)->name
+                                                 : std::to_string(o.msg.type);
+                    s.report(out, claim,
+                             "honest run " + o.run + ", started by an " + a + ", put " + type +
+                                 " on the link " + o.from + " -> " + o.to,
+                             {}, "run|" + o.run);
+                }
+                break;
+            }
             case ClaimKind::other:
                 break;
         }
     }
+    // Every no-contact claim has seen the observations so far.
+    s.obs_done = knowledge.observations().size();
     s.events_done = to;
     s.failures_done = s.failures.size();
     return out;

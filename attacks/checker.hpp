@@ -17,6 +17,9 @@
 //   freshness:K      no two commits of one role share a key fingerprint or a nonce parameter
 //                    (a param named after a schema field of kind nonce)
 //   liveness:*       no role instance crashed, hung or exited (reported by the supervisor)
+//   no-contact:A->B  no honest run an A instance started carried a message to or from a B
+//                    instance (GAKA: members attach without the HN); judged on the honest
+//                    phase's runs only, since attacks may legitimately make a role fetch again
 //   guess-resistance:*  judged by the guess strategy (guess.hpp), not from events
 #pragma once
 
@@ -51,6 +54,9 @@ public:
     ClaimChecker& operator=(const ClaimChecker&) = delete;
 
     void add(const Event& e);
+    // A run label of the honest phase (before its messages are observed): no-contact claims
+    // judge those runs only.
+    void add_honest_run(const std::string& run);
     // A role process crashed, hung or exited (from the supervisor); `reason` includes the cause.
     void add_liveness_failure(const std::string& instance, const std::string& reason);
 
@@ -59,6 +65,9 @@ public:
     std::vector<Violation> check(const Knowledge& knowledge);
 
     [[nodiscard]] const std::vector<std::string>& claims() const;
+    // What a holding claim's verdict can say beyond the attacks tried (no-contact: how many
+    // runs were checked); "" for the other kinds.
+    [[nodiscard]] std::string note(const std::string& claim_id) const;
     // Whether the checker can judge this claim kind from events (guess-resistance: no).
     // forward-secrecy is judged, but only means something after a compromise step.
     static bool judges(const std::string& claim_id);

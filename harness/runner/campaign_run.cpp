@@ -157,6 +157,7 @@ public:
             st.run = "h" + std::to_string(k);
             st.at = initiators_[(k - 1) % initiators_.size()];
             honest_runs_.push_back(st.run);
+            checker_->add_honest_run(st.run);
             t.steps.push_back(st);
             auto out = engine_->execute(t, "");
             for (auto& p : out.problems) notes_.push_back("honest run " + st.run + ": " + p);
@@ -569,6 +570,7 @@ Result<report::CampaignReport> run_campaign(const CampaignRunOptions& o) {
         } else {
             v.verdict = report::Verdict::holds;
             v.attacks_tried = tried;
+            v.note = arena.checker().note(id);
         }
         r.claims.push_back(std::move(v));
     }

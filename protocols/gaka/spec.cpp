@@ -247,6 +247,13 @@ std::vector<ClaimSpec> eps_claims() {
 
 std::vector<ClaimSpec> gaka_claims() {
     std::vector<ClaimSpec> c = common_claims();
+    c.push_back({"no-contact:member->HN",
+                 "In the honest runs members start, no message goes to or comes from the HN: "
+                 "the SN authenticates every member with the group's vectors and GAK alone.",
+                 "paper 002, 3.1: \"the SN is enabled to carry out mutual authentication with "
+                 "remaining MTC devices of the group ... without intervention of the remote home "
+                 "network\" (figure 7: \"Do not need obtain AVs and the GAK\")",
+                 true});
     device_claims(c, "leader",
                   "paper 002, 3.1: \"We first select a leader MTC device of a group and perform a "
                   "full AKA authentication procedure\"");

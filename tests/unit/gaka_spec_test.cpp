@@ -3,6 +3,9 @@
 // when a protocol has two initiator roles (ProtocolSpec::session_committed).
 #include <gtest/gtest.h>
 
+#include "attacks/checker.hpp"
+#include "attacks/knowledge.hpp"
+#include "protocols/core/codec.hpp"
 #include "protocols/core/registry.hpp"
 #include "protocols/core/rng.hpp"
 #include "protocols/core/simulation.hpp"
@@ -161,6 +164,54 @@ TEST(GakaSimulation, TwoGroupsCommitAndEveryKeyAgrees) {
     EXPECT_EQ(r.sessions_key_mismatch, 0U);
     EXPECT_EQ(r.roles.at("leader").commits, 2U);
     EXPECT_EQ(r.roles.at("member").commits, 6U);
+}
+
+// no-contact:member->HN judges the honest phase's runs by their initiator: a leader's run may
+// reach the HN, a member's may not; attack runs are not judged.
+TEST(GakaNoContact, AMembersHonestRunThatReachesTheHnIsAViolation) {
+    auto d = provision(gaka_spec(), {{"leader", 1}, {"member", 2}});
+    ASSERT_TRUE(d.ok());
+    KeyFingerprinter fp(SecretBytes(32, 1));
+    attacks::ClaimChecker checker(gaka_spec(), *d, {"no-contact:member->HN"}, fp);
+    attacks::Knowledge k(gaka_spec());
+    std::uint64_t session = 0;
+    auto msg = [&](std::uint8_t type, std::vector<Field> fields) {
+        Message m{kGakaProtocolId, type, ++session, std::move(fields)};
+        auto frame = encode(gaka_schema(), m);
+        EXPECT_TRUE(frame.ok()) << frame.error().describe();
+        return frame.ok() ? *frame : Bytes{};
+    };
+    auto attach = [&](const std::string& imsi) {
+        return msg(GroupAttachReq, {{IMSI, to_bytes(imsi)}, {GID, to_bytes("group-0")}});
+    };
+    const Bytes to_hn = msg(GroupAuthDataReq, {{SNid, Bytes(3, 1)}, {Box, Bytes(40, 2)}});
+    const Bytes group_req = msg(GroupAuthReq, {{RAND, Bytes(16, 3)},
+                                               {AUTN, Bytes(16, 4)},
+                                               {RAND_G, Bytes(16, 5)},
+                                               {MAC_G, Bytes(32, 6)}});
+    const std::string leader = d->find("leader#0")->creds.identity;
+    const std::string m0 = d->find("member#0")->creds.identity;
+    const std::string m1 = d->find("member#1")->creds.identity;
+    for (const char* run : {"h1", "h2", "h3"}) checker.add_honest_run(run);
+    ASSERT_TRUE(k.observe(attach(leader), "leader#0", "SN#0", false, "h1", 1).ok());
+    ASSERT_TRUE(k.observe(to_hn, "SN#0", "HN#0", false, "h1", 2).ok());
+    ASSERT_TRUE(k.observe(attach(m0), "member#0", "SN#0", false, "h2", 3).ok());
+    ASSERT_TRUE(k.observe(group_req, "SN#0", "member#0", false, "h2", 4).ok());
+    // An attack run of a member reaching the HN (a refresh) is not judged.
+    ASSERT_TRUE(k.observe(attach(m1), "member#1", "SN#0", false, "a1/r1", 5).ok());
+    ASSERT_TRUE(k.observe(to_hn, "SN#0", "HN#0", false, "a1/r1", 6).ok());
+    EXPECT_TRUE(checker.check(k).empty());
+    EXPECT_EQ(checker.note("no-contact:member->HN"),
+              "1 honest runs started by a member (2 messages) checked for traffic to or from a "
+              "HN");
+    ASSERT_TRUE(k.observe(attach(m1), "member#1", "SN#0", false, "h3", 7).ok());
+    ASSERT_TRUE(k.observe(to_hn, "SN#0", "HN#0", false, "h3", 8).ok());
+    const auto v = checker.check(k);
+    ASSERT_EQ(v.size(), 1U);
+    EXPECT_EQ(v[0].claim, "no-contact:member->HN");
+    EXPECT_NE(v[0].summary.find("h3"), std::string::npos) << v[0].summary;
+    EXPECT_NE(v[0].summary.find("GroupAuthDataReq"), std::string::npos) << v[0].summary;
+    EXPECT_TRUE(checker.check(k).empty());  // reported once
 }
 
 TEST(SessionCommitted, OneInitiatorRoleAndEveryCommittingResponder) {
