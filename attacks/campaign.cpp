@@ -389,7 +389,7 @@ void read_deployment(const Reader& rd, const toml::table& root, Campaign& c) {
             const std::string role(k->str());
             known_role(rd, spec, role, k->source(), "deployment.instances");
             o.instances[role] =
-                static_cast<int>(rd.integer(*v, "deployment.instances." + role, 1, 100));
+                static_cast<int>(rd.integer(*v, "deployment.instances." + role, 1, 10000));
         }
     }
     if (const toml::node* n = t.get("settings")) read_settings(rd, spec, *n, o);

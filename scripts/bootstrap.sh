@@ -14,6 +14,8 @@ PACKAGES=(
   libssl-dev libpcap-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  # PNG plots of the benches are deflated with zlib (optional: stored blocks without it)
+  zlib1g-dev
   # capture and dissection tools used by tests
   tcpdump tshark iproute2 procps
 )

@@ -10,7 +10,7 @@
 #include "harness/cli/cli_util.hpp"
 #include "harness/cli/deployment_options.hpp"
 #include "harness/cli/role_table.hpp"
-#include "harness/net/endpoint.hpp"
+#include "harness/runner/address_plan.hpp"
 #include "harness/runner/live_run.hpp"
 
 namespace mtc::cli {
@@ -58,6 +58,7 @@ nlohmann::ordered_json to_json(const runner::LiveRunOptions& o, const runner::Li
     j["committed"] = r.sessions_committed;
     j["failed"] = r.sessions_failed;
     j["wall_s"] = r.wall_s;
+    j["startup_s"] = r.startup_s;
     j["latency_ms"] = {
         {"p50", r.percentile(50)}, {"p95", r.percentile(95)}, {"p99", r.percentile(99)}};
     j["roles"] = role_table_json(r.roles);
@@ -90,8 +91,9 @@ int cmd_run(const std::vector<std::string>& args) {
         ("seed", po::value(&seed), "seed keys and the roles' randomness")
         ("direct", po::bool_switch(&o.direct), "let the roles talk directly, without the hub (no pcap)")
         ("keep", po::bool_switch(&o.keep_workdir), "keep the work directory (keys, role logs)")
-        ("addr-prefix", po::value(&o.addr_prefix), "127.A.B: instance k on 127.A.B.(k+1), hub fronts on .(k+129) (default: random)")
+        ("addr-prefix", po::value(&o.addr_prefix), "127.A.B: instance k on 127.A.B.(k+1), hub fronts on .(k+129); from k = 120 on the next /24s, 127.A.(B + k/120).(k%120 + 1) (default: random)")
         ("stall-timeout", po::value(&stall_s)->default_value(10), "give up when no session ends for S seconds")
+        ("retransmit-ms", po::value<int>(), "the roles' first retransmission timeout (see 'mtcfuzz role --help'); 0: initiators never retransmit, so the pcap holds each protocol message once (default: the role's 200)")
         ("json", po::bool_switch(), "print the summary as JSON");
     // clang-format on
     po::positional_options_description pos;
@@ -118,12 +120,14 @@ int cmd_run(const std::vector<std::string>& args) {
         return usage_error("run", "--stall-timeout must be 1..3600 seconds");
     if (o.direct && !pcap.empty()) return usage_error("run", "--pcap needs the hub; drop --direct");
     o.stall_timeout = std::chrono::seconds(stall_s);
-    if (!o.addr_prefix.empty()) {
-        const bool shape = o.addr_prefix.rfind("127.", 0) == 0 &&
-                           std::count(o.addr_prefix.begin(), o.addr_prefix.end(), '.') == 2;
-        if (!shape || !net::parse_endpoint(o.addr_prefix + ".1:1")) {
-            return usage_error("run", "--addr-prefix wants 127.A.B, got '" + o.addr_prefix + "'");
-        }
+    if (vm->count("retransmit-ms") != 0) {
+        const int ms = (*vm)["retransmit-ms"].as<int>();
+        if (ms < 0 || ms > 60000) return usage_error("run", "--retransmit-ms must be 0..60000");
+        o.retransmit_ms = ms;
+    }
+    if (!o.addr_prefix.empty() && !runner::AddressPrefix::parse(o.addr_prefix)) {
+        return usage_error(
+            "run", "--addr-prefix wants 127.A.B (A, B in 0..255), got '" + o.addr_prefix + "'");
     }
     if (!pcap.empty()) o.pcap = pcap;
     if (!events.empty()) o.events_file = events;

@@ -14,6 +14,9 @@ int cmd_capture(const std::vector<std::string>& args);
 int cmd_campaign(const std::vector<std::string>& args);
 int cmd_demo(const std::vector<std::string>& args);
 int cmd_guess(const std::vector<std::string>& args);
+int cmd_bench(const std::vector<std::string>& args);
+int cmd_corpus(const std::vector<std::string>& args);
+int cmd_fuzz(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
@@ -35,6 +38,12 @@ const std::vector<Command>& commands() {
         {"guess", "off-line key guessing against a capture: guess PROTOCOL --pcap FILE", cmd_guess},
         {"demo", "every built-in campaign, as-specified and hardened, in one claims table",
          cmd_demo},
+        {"bench", "live benchmarks: bench gaka-signalling -o DIR (GAKA vs EPS-AKA, figure 9)",
+         cmd_bench},
+        {"fuzz", "run built fuzz targets with libFuzzer or AFL++: fuzz [TARGET...] --time S",
+         cmd_fuzz},
+        {"corpus", "seed corpora, dictionaries, .options of every fuzz target: corpus regen",
+         cmd_corpus},
     };
     return all;
 }

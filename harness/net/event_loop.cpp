@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <limits>
+#include <sys/epoll.h>
 #include <unistd.h>
 #include <vector>
 
@@ -15,6 +16,25 @@ namespace {
 // Without a self-pipe (pipe2 failed: out of fds) the loop still notices signal stops, by
 // never sleeping longer than this.
 constexpr int kNoWakePipeMaxSleepMs = 50;
+constexpr int kMaxEventsPerWait = 256;
+
+std::uint32_t to_epoll(short events) {
+    std::uint32_t e = 0;
+    if ((events & POLLIN) != 0) e |= EPOLLIN;
+    if ((events & POLLPRI) != 0) e |= EPOLLPRI;
+    if ((events & POLLOUT) != 0) e |= EPOLLOUT;
+    return e;
+}
+
+short from_epoll(std::uint32_t e) {
+    short r = 0;
+    if ((e & EPOLLIN) != 0) r |= POLLIN;
+    if ((e & EPOLLPRI) != 0) r |= POLLPRI;
+    if ((e & EPOLLOUT) != 0) r |= POLLOUT;
+    if ((e & EPOLLERR) != 0) r |= POLLERR;
+    if ((e & EPOLLHUP) != 0) r |= POLLHUP;
+    return r;
+}
 
 }  // namespace
 
@@ -23,6 +43,13 @@ EventLoop::EventLoop() {
     if (::pipe2(p.data(), O_NONBLOCK | O_CLOEXEC) == 0) {
         wake_read_ = UniqueFd(p[0]);
         wake_write_ = UniqueFd(p[1]);
+    }
+    epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+    if (epoll_ && wake_read_) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = wake_read_.get();
+        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_read_.get(), &ev) != 0) epoll_.reset();
     }
 }
 
@@ -39,16 +66,36 @@ EventLoop::~EventLoop() {
 }
 
 void EventLoop::watch(int fd, short events, IoHandler h) {
+    const bool added = watches_.count(fd) == 0;
     watches_[fd] = Watch{events, next_serial_++, std::make_shared<IoHandler>(std::move(h))};
+    epoll_update(fd, events, added);
 }
 
 void EventLoop::set_events(int fd, short events) {
     auto it = watches_.find(fd);
-    if (it != watches_.end()) it->second.events = events;
+    if (it == watches_.end() || it->second.events == events) return;
+    it->second.events = events;
+    epoll_update(fd, events, false);
 }
 
 void EventLoop::unwatch(int fd) {
-    watches_.erase(fd);
+    if (watches_.erase(fd) == 0) return;
+    if (unpollable_.erase(fd) != 0 || !epoll_) return;
+    // Fails harmlessly when the fd was closed first (the kernel dropped it already).
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void EventLoop::epoll_update(int fd, short events, bool added) {
+    if (!epoll_ || unpollable_.count(fd) != 0) return;
+    epoll_event ev{};
+    ev.events = to_epoll(events);
+    ev.data.fd = fd;
+    // A replaced watch may be a new descriptor behind a reused number: add or modify, whichever
+    // the kernel's state calls for.
+    int r = ::epoll_ctl(epoll_.get(), added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
+    if (r != 0 && errno == EEXIST) r = ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
+    if (r != 0 && errno == ENOENT) r = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
+    if (r != 0) unpollable_.insert(fd);  // EPERM (a regular file), EBADF (closed): poll(2) it
 }
 
 EventLoop::TimerId EventLoop::after(std::chrono::milliseconds d, std::function<void()> f) {
@@ -118,22 +165,57 @@ void EventLoop::drain_wake_pipe() const {
 }
 
 void EventLoop::run_until(std::optional<Clock::time_point> until) {
-    std::vector<pollfd> fds;
+    std::vector<pollfd> ready;
     while (!should_stop()) {
         if (until && Clock::now() >= *until) break;
-        fds.clear();
-        if (wake_read_) fds.push_back(pollfd{wake_read_.get(), POLLIN, 0});
-        for (const auto& [fd, w] : watches_) fds.push_back(pollfd{fd, w.events, 0});
-        const int n = ::poll(fds.data(), fds.size(), poll_timeout_ms(until));
-        if (n < 0) {
-            // EINTR: a signal; its handler may have asked us to stop. Anything else (ENOMEM)
-            // is transient for poll: try again.
-            continue;
+        ready.clear();
+        if (epoll_) {
+            wait_epoll(poll_timeout_ms(until), ready);
+        } else {
+            wait_poll(poll_timeout_ms(until), ready);
         }
-        if (n > 0) dispatch_io(fds);
+        if (!ready.empty()) dispatch_io(ready);
         if (!should_stop()) fire_due_timers();
     }
     stop_ = false;
+}
+
+void EventLoop::wait_poll(int timeout_ms, std::vector<pollfd>& ready) {
+    std::vector<pollfd> fds;
+    if (wake_read_) fds.push_back(pollfd{wake_read_.get(), POLLIN, 0});
+    for (const auto& [fd, w] : watches_) fds.push_back(pollfd{fd, w.events, 0});
+    // EINTR: a signal; its handler may have asked us to stop. Anything else (ENOMEM) is
+    // transient for poll: the caller tries again.
+    if (::poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
+    for (const pollfd& p : fds) {
+        if (p.revents != 0) ready.push_back(p);
+    }
+}
+
+void EventLoop::wait_epoll(int timeout_ms, std::vector<pollfd>& ready) {
+    // Descriptors epoll refused first, without blocking: if any is ready, epoll is only asked
+    // what is ready now.
+    if (!unpollable_.empty()) {
+        std::vector<pollfd> fds;
+        for (int fd : unpollable_) {
+            auto it = watches_.find(fd);
+            fds.push_back(pollfd{fd, it == watches_.end() ? short{0} : it->second.events, 0});
+        }
+        if (::poll(fds.data(), fds.size(), 0) > 0) {
+            for (const pollfd& p : fds) {
+                if (p.revents != 0) ready.push_back(p);
+            }
+        }
+        if (!ready.empty()) timeout_ms = 0;
+    }
+    std::array<epoll_event, kMaxEventsPerWait> events{};
+    const int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEventsPerWait, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+        const auto& e = events[static_cast<std::size_t>(i)];
+        ready.push_back(pollfd{e.data.fd, 0, from_epoll(e.events)});
+    }
+    std::sort(ready.begin(), ready.end(),
+              [](const pollfd& a, const pollfd& b) { return a.fd < b.fd; });
 }
 
 void EventLoop::dispatch_io(const std::vector<pollfd>& fds) {
@@ -164,7 +246,7 @@ void EventLoop::dispatch_io(const std::vector<pollfd>& fds) {
         (*handler)(revents);
         if ((revents & POLLNVAL) != 0) {
             auto again = watches_.find(r.fd);
-            if (again != watches_.end() && again->second.serial == r.serial) watches_.erase(again);
+            if (again != watches_.end() && again->second.serial == r.serial) unwatch(r.fd);
         }
     }
 }

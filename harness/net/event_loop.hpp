@@ -1,5 +1,11 @@
-// EventLoop: the one poll(2) loop of a process. Single-threaded: every function except wake()
-// and stop_from_signal() must be called on the loop's thread (from handlers or between runs).
+// EventLoop: the one I/O loop of a process, on epoll(7) (level-triggered, with poll(2)
+// semantics: POLLIN / POLLOUT in, POLLERR / POLLHUP always reported), so a round costs what is
+// ready, not what is watched: the hub of a thousand-instance deployment watches some three
+// thousand descriptors. A descriptor epoll refuses (a regular file, one already closed) is
+// polled with poll(2) instead, and a closed one reported POLLNVAL. Should epoll itself be
+// unavailable the whole loop falls back to poll(2). Single-threaded: every function except
+// wake() and stop_from_signal() must be called on the loop's thread (from handlers or between
+// runs). Ready descriptors are dispatched in fd order.
 //
 // I/O handlers and timers may watch, unwatch, set_events, add and cancel timers, and stop
 // the loop from inside their callbacks: the loop dispatches from a snapshot and looks every
@@ -18,11 +24,13 @@
 #include <memory>
 #include <optional>
 #include <poll.h>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "harness/net/fd.hpp"
+#include "protocols/core/bytes.hpp"
 
 namespace mtc::net {
 
@@ -69,6 +77,14 @@ public:
     // Unlike stop() this flag is sticky (a SIGTERM means "shut down", also for later runs)
     // until reset_signal_stop().
     void stop_from_signal() noexcept;
+    // A receive buffer of at least `size` bytes shared by everything on this loop, for a handler
+    // that reads into it and copies out before calling anyone back (UdpSocket): one buffer per
+    // loop instead of one per socket (a hub has a thousand sockets).
+    Bytes& scratch(std::size_t size) {
+        if (scratch_.size() < size) scratch_.resize(size);
+        return scratch_;
+    }
+
     [[nodiscard]] bool signal_stop_requested() const noexcept { return signal_stop_.load(); }
     void reset_signal_stop() noexcept { signal_stop_.store(false); }
 
@@ -87,6 +103,10 @@ private:
     };
 
     void run_until(std::optional<Clock::time_point> until);
+    // One wait: the ready descriptors with their revents, in fd order.
+    void wait_poll(int timeout_ms, std::vector<pollfd>& ready);
+    void wait_epoll(int timeout_ms, std::vector<pollfd>& ready);
+    void epoll_update(int fd, short events, bool added);
     [[nodiscard]] bool should_stop() const { return stop_ || signal_stop_.load(); }
     int poll_timeout_ms(std::optional<Clock::time_point> until) const;
     void dispatch_io(const std::vector<pollfd>& fds);
@@ -94,6 +114,9 @@ private:
     void drain_wake_pipe() const;
 
     std::map<int, Watch> watches_;
+    Bytes scratch_;
+    UniqueFd epoll_;            // -1: plain poll(2) for everything
+    std::set<int> unpollable_;  // watched fds epoll refused, polled with poll(2)
     std::uint64_t next_serial_ = 1;
     std::map<TimerKey, std::function<void()>> timers_;
     std::unordered_map<TimerId, Clock::time_point> timer_deadlines_;

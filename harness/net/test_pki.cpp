@@ -48,7 +48,8 @@ std::string file_name(std::string_view cn) {
 }
 
 // Writes `len` bytes to `path` with mode 0600, replacing any previous file.
-Status write_private_file(const std::filesystem::path& path, const char* data, std::size_t len) {
+Status write_private_file(const std::filesystem::path& path, const char* data, std::size_t len,
+                          bool sync) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd) return make_error(errno_reason("open " + path.string(), errno));
     if (::fchmod(fd.get(), 0600) != 0) {
@@ -61,20 +62,21 @@ Status write_private_file(const std::filesystem::path& path, const char* data, s
         if (n <= 0) return make_error(errno_reason("write " + path.string(), errno));
         off += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd.get()) != 0) return make_error(errno_reason("fsync " + path.string(), errno));
+    if (sync && ::fsync(fd.get()) != 0)
+        return make_error(errno_reason("fsync " + path.string(), errno));
     return Ok{};
 }
 
 // Serialises through a BIO and writes the file. `secret`: the BIO wipes its buffer on free.
 template <typename Writer>
-Status write_pem(const std::filesystem::path& path, bool secret, Writer&& writer) {
+Status write_pem(const std::filesystem::path& path, bool secret, bool sync, Writer&& writer) {
     BioPtr bio(BIO_new(secret ? BIO_s_secmem() : BIO_s_mem()));
     if (!bio) return make_error(openssl_error("BIO_new"));
     if (writer(bio.get()) != 1) return make_error(openssl_error("PEM write " + path.string()));
     char* data = nullptr;
     const long len = BIO_get_mem_data(bio.get(), &data);
     if (len <= 0 || data == nullptr) return make_error("PEM write " + path.string() + ": empty");
-    return write_private_file(path, data, static_cast<std::size_t>(len));
+    return write_private_file(path, data, static_cast<std::size_t>(len), sync);
 }
 
 Status add_ext(X509* cert, X509* issuer, int nid, const char* value) {
@@ -149,9 +151,9 @@ Status ensure_dir(const std::filesystem::path& dir) {
 }
 
 Result<IssuedCert> write_pair(const std::filesystem::path& dir, std::string_view cn, X509* cert,
-                              EVP_PKEY* key) {
+                              EVP_PKEY* key, bool sync) {
     IssuedCert out{std::string(cn), dir / (file_name(cn) + ".crt"), dir / (file_name(cn) + ".key")};
-    if (auto st = write_pem(out.key_file, /*secret=*/true,
+    if (auto st = write_pem(out.key_file, /*secret=*/true, sync,
                             [&](BIO* b) {
                                 return PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0,
                                                                 nullptr, nullptr);
@@ -159,7 +161,7 @@ Result<IssuedCert> write_pair(const std::filesystem::path& dir, std::string_view
         !st) {
         return st.error();
     }
-    if (auto st = write_pem(out.cert_file, /*secret=*/false,
+    if (auto st = write_pem(out.cert_file, /*secret=*/false, sync,
                             [&](BIO* b) { return PEM_write_bio_X509(b, cert); });
         !st) {
         return st.error();
@@ -170,7 +172,7 @@ Result<IssuedCert> write_pair(const std::filesystem::path& dir, std::string_view
 }  // namespace
 
 Result<IssuedCert> issue_ca(const std::filesystem::path& dir, std::string_view cn,
-                            int validity_days) {
+                            int validity_days, bool sync) {
     if (auto st = ensure_dir(dir); !st) return st.error();
     auto key = new_key();
     if (!key) return key.error();
@@ -179,11 +181,11 @@ Result<IssuedCert> issue_ca(const std::filesystem::path& dir, std::string_view c
                            {NID_key_usage, "critical,keyCertSign,cRLSign"},
                            {NID_subject_key_identifier, "hash"}});
     if (!cert) return cert.error();
-    return write_pair(dir, cn, cert->get(), key->get());
+    return write_pair(dir, cn, cert->get(), key->get(), sync);
 }
 
 Result<IssuedCert> issue_leaf(const IssuedCert& ca, const std::filesystem::path& dir,
-                              std::string_view cn, int validity_days) {
+                              std::string_view cn, int validity_days, bool sync) {
     if (auto st = ensure_dir(dir); !st) return st.error();
     BioPtr cert_bio(BIO_new_file(ca.cert_file.c_str(), "r"));
     CertPtr ca_cert(cert_bio ? PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)
@@ -202,7 +204,7 @@ Result<IssuedCert> issue_leaf(const IssuedCert& ca, const std::filesystem::path&
                            {NID_subject_key_identifier, "hash"},
                            {NID_authority_key_identifier, "keyid:always"}});
     if (!cert) return cert.error();
-    return write_pair(dir, cn, cert->get(), key->get());
+    return write_pair(dir, cn, cert->get(), key->get(), sync);
 }
 
 TlsConfig TestPki::config_for(const std::string& cn) const {

@@ -26,14 +26,15 @@ inline constexpr int kDefaultValidityDays = 3650;
 
 // A self-signed CA certificate for `cn`, written to dir/<name>.crt and dir/<name>.key, where
 // <name> is the CN with every character outside [A-Za-z0-9._-] replaced by '_'. Creates
-// `dir` if needed (mode 0700).
+// `dir` if needed (mode 0700). `sync`: fsync the files (skipped for scratch directories).
 Result<IssuedCert> issue_ca(const std::filesystem::path& dir, std::string_view cn,
-                            int validity_days = kDefaultValidityDays);
+                            int validity_days = kDefaultValidityDays, bool sync = true);
 
 // A leaf certificate for `cn` signed by `ca` (read back from ca's files), written to `dir`
 // the same way.
 Result<IssuedCert> issue_leaf(const IssuedCert& ca, const std::filesystem::path& dir,
-                              std::string_view cn, int validity_days = kDefaultValidityDays);
+                              std::string_view cn, int validity_days = kDefaultValidityDays,
+                              bool sync = true);
 
 struct TestPki {
     IssuedCert ca;

@@ -55,7 +55,8 @@ Status UdpSocket::send_to(const Endpoint& to, BytesView datagram) {
 }
 
 void UdpSocket::on_readable() {
-    if (buffers_.empty()) buffers_.resize(kBatch * kMaxDatagram);
+    // The loop's shared buffer: the batch is copied out before any handler runs.
+    Bytes& buffers = loop_.scratch(kBatch * kMaxDatagram);
     std::array<mmsghdr, kBatch> msgs{};
     std::array<iovec, kBatch> iov{};
     std::array<sockaddr_storage, kBatch> from{};
@@ -63,7 +64,7 @@ void UdpSocket::on_readable() {
     std::size_t delivered = 0;
     while (delivered < kMaxDatagramsPerWakeup) {
         for (std::size_t i = 0; i < kBatch; ++i) {
-            iov[i] = iovec{buffers_.data() + i * kMaxDatagram, kMaxDatagram};
+            iov[i] = iovec{buffers.data() + i * kMaxDatagram, kMaxDatagram};
             msgs[i] = mmsghdr{};
             msgs[i].msg_hdr.msg_iov = &iov[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
@@ -77,7 +78,7 @@ void UdpSocket::on_readable() {
         batch.reserve(static_cast<std::size_t>(n));
         for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
             if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
-            const std::uint8_t* p = buffers_.data() + i * kMaxDatagram;
+            const std::uint8_t* p = buffers.data() + i * kMaxDatagram;
             batch.emplace_back(Bytes(p, p + msgs[i].msg_len), from_sockaddr(from[i]));
         }
         for (auto& [data, sender] : batch) {

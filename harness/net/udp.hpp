@@ -52,7 +52,6 @@ private:
     UniqueFd fd_;
     Endpoint local_;
     DatagramHandler on_datagram_;
-    Bytes buffers_;                                               // kBatch x kMaxDatagram, lazily
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once destroyed
 };
 

@@ -11,7 +11,8 @@
 
 namespace mtc::runner {
 
-Status write_file_atomic(const std::string& path, std::string_view content, mode_t mode) {
+Status write_file_atomic(const std::string& path, std::string_view content, mode_t mode,
+                         bool sync) {
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     // O_EXCL with the final mode: the temporary never exists with looser permissions.
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -28,7 +29,7 @@ Status write_file_atomic(const std::string& path, std::string_view content, mode
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    if ((sync && ::fsync(fd) != 0) || ::close(fd) != 0) {
         ::unlink(tmp.c_str());
         return make_error("cannot flush " + tmp + ": " + std::strerror(errno));
     }
@@ -37,6 +38,7 @@ Status write_file_atomic(const std::string& path, std::string_view content, mode
         ::unlink(tmp.c_str());
         return make_error("cannot rename " + tmp + " to " + path + ": " + why);
     }
+    if (!sync) return Ok{};
     // The rename itself is durable only once the directory is flushed.
     const std::string dir = std::filesystem::path(path).parent_path().string();
     const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

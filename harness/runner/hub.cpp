@@ -43,6 +43,7 @@ int connect_from(const std::string& from_host, const net::Endpoint& to) {
 // One relayed TCP connection: client (a role) -> hub front -> server (the real instance).
 struct Hub::TcpRelay {
     int client_fd = -1, server_fd = -1;
+    std::size_t client_route = 0, server_route = 0;
     std::string to_client, to_server;  // bytes waiting to be written
     bool server_connected = false;
     pcap::TcpFlowId flow{};  // pcap flow
@@ -51,7 +52,9 @@ struct Hub::TcpRelay {
 };
 
 Hub::Hub(net::EventLoop& loop, std::vector<HubRoute> routes, pcap::PcapWriter* writer)
-    : loop_(loop), routes_(std::move(routes)), writer_(writer) {}
+    : loop_(loop), routes_(std::move(routes)), writer_(writer) {
+    for (std::size_t i = 0; i < routes_.size(); ++i) by_ip_.emplace(routes_[i].real.host, i);
+}
 
 Hub::~Hub() {
     for (auto& [fd, r] : relays_) {
@@ -68,10 +71,8 @@ Hub::~Hub() {
 }
 
 const HubRoute* Hub::route_by_ip(const std::string& host) const {
-    for (const auto& r : routes_) {
-        if (r.real.host == host) return &r;
-    }
-    return nullptr;
+    auto it = by_ip_.find(host);
+    return it == by_ip_.end() ? nullptr : &routes_[it->second];
 }
 
 Status Hub::start() {
@@ -120,6 +121,9 @@ bool Hub::inject_udp(std::size_t from, std::size_t to, BytesView datagram) {
     if (!udp_[from]->send_to(dst.real, datagram)) return false;
     ++stats_.datagrams;
     stats_.datagram_bytes += datagram.size();
+    HubLinkStats& link = stats_.links[{from, to}];
+    ++link.datagrams;
+    link.datagram_bytes += datagram.size();
     if (writer_ != nullptr) {
         writer_->udp(now_us(), ep4(routes_[from].real), ep4(dst.real), datagram);
     }
@@ -152,6 +156,8 @@ void Hub::on_accept(std::size_t to_route, int listen_fd) {
         auto r = std::make_shared<TcpRelay>();
         r->client_fd = cfd;
         r->server_fd = sfd;
+        r->client_route = index_of(sender);
+        r->server_route = to_route;
         if (writer_ != nullptr) {
             r->flow = writer_->tcp_open(now_us(), ep4(from), ep4(dst.real));
         }
@@ -188,6 +194,10 @@ void Hub::pump(const std::shared_ptr<TcpRelay>& r, bool from_client) {
             if (n > 0) {
                 out.append(buf, static_cast<std::size_t>(n));
                 stats_.tcp_bytes += static_cast<std::uint64_t>(n);
+                stats_
+                    .links[from_client ? std::pair{r->client_route, r->server_route}
+                                       : std::pair{r->server_route, r->client_route}]
+                    .tcp_bytes += static_cast<std::uint64_t>(n);
                 if (writer_ != nullptr) {
                     writer_->tcp_data(now_us(), r->flow, from_client,
                                       BytesView(reinterpret_cast<const std::uint8_t*>(buf),

@@ -13,6 +13,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "harness/net/endpoint.hpp"
@@ -33,11 +35,26 @@ struct HubRoute {
     bool tcp = false;     // the instance also listens on TCP (TLS links)
 };
 
+// What the hub relayed from one route to another. Datagram bytes are UDP payloads (one
+// protocol frame each); TCP bytes are the relayed stream bytes (TLS records of the frames).
+struct HubLinkStats {
+    std::uint64_t datagrams = 0, datagram_bytes = 0;
+    std::uint64_t tcp_bytes = 0;
+    HubLinkStats& operator+=(const HubLinkStats& o) {
+        datagrams += o.datagrams;
+        datagram_bytes += o.datagram_bytes;
+        tcp_bytes += o.tcp_bytes;
+        return *this;
+    }
+};
+
 struct HubStats {
     std::uint64_t datagrams = 0, datagram_bytes = 0;
     std::uint64_t tcp_connections = 0, tcp_bytes = 0;
     std::uint64_t unknown_source = 0;  // datagrams or connections from no known instance
     std::uint64_t relay_failures = 0;  // connections the hub could not pass on to the instance
+    // By (sender route, receiver route): every relayed or injected datagram and TCP byte.
+    std::map<std::pair<std::size_t, std::size_t>, HubLinkStats> links;
 };
 
 class Hub {
@@ -68,13 +85,14 @@ private:
     void on_accept(std::size_t to_route, int listen_fd);
     void pump(const std::shared_ptr<TcpRelay>& r, bool from_client);
     void close_relay(const std::shared_ptr<TcpRelay>& r);
-    [[nodiscard]] const HubRoute* route_by_ip(const std::string& host) const;
+    [[nodiscard]] const HubRoute* route_by_ip(const std::string& host) const;  // O(1)
     [[nodiscard]] std::size_t index_of(const HubRoute* r) const {
         return static_cast<std::size_t>(r - routes_.data());
     }
 
     net::EventLoop& loop_;
     std::vector<HubRoute> routes_;
+    std::unordered_map<std::string, std::size_t> by_ip_;  // real host -> route index
     pcap::PcapWriter* writer_;
     std::vector<std::unique_ptr<net::UdpSocket>> udp_;  // front sockets, by route index
     std::vector<int> tcp_listeners_;

@@ -1,26 +1,55 @@
 #include "harness/runner/live_deployment.hpp"
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
+#include <sys/resource.h>
 
 #include <nlohmann/json.hpp>
 
+#include "harness/runner/address_plan.hpp"
 #include "harness/runner/keys_file.hpp"
 #include "protocols/core/rng.hpp"
 
 namespace mtc::runner {
 namespace {
 
-constexpr std::uint16_t kRolePort = 4242;
+// Descriptors this process holds per instance: the hub's UDP front, its TCP listener (TLS
+// links) and the control client; plus room for relayed TCP connections, pcap and log files.
+constexpr std::size_t kFdsPerInstance = 3;
+constexpr std::size_t kFdsSpare = 256;
 
 }  // namespace
+
+Status ensure_fd_limit(std::size_t instances) {
+    const rlim_t need = static_cast<rlim_t>(instances * kFdsPerInstance + kFdsSpare);
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return make_error(std::string("cannot read the open-file limit: ") + std::strerror(errno));
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need) {
+        // Raise the soft limit as far as the hard one allows (children inherit it: harmless).
+        const rlim_t cur = lim.rlim_cur;
+        lim.rlim_cur = lim.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = cur;
+    }
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need) {
+        return make_error(std::to_string(instances) + " role instances need about " +
+                          std::to_string(need) + " open files in this process, but the limit is " +
+                          std::to_string(lim.rlim_cur) + " (hard limit " +
+                          std::to_string(lim.rlim_max) +
+                          "): raise it (ulimit -Hn / limits.conf) or deploy fewer instances");
+    }
+    return Ok{};
+}
 
 Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& loop,
                                                               const LiveDeploymentOptions& o,
                                                               pcap::PcapWriter* writer) {
     std::unique_ptr<LiveDeployment> d(new LiveDeployment(loop));
     d->o_ = o;
-    ProvisionRequest preq{o.spec, o.deployment, o.workdir + "/keys", true, o.seed};
+    // A scratch directory: nothing to keep across a crash, so no fsync.
+    ProvisionRequest preq{o.spec, o.deployment, o.workdir + "/keys", true, o.seed, false};
     auto prov = provision_to_dir(preq);
     if (!prov) return prov.error();
     d->prov_ = std::move(prov).value();
@@ -29,15 +58,23 @@ Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& lo
     if (!first) return first.error();
     d->salt_ = first->fingerprint_salt;
 
-    // Instance k listens on 127.A.B.(k+1), its hub front is 127.A.B.(k+129).
-    if (d->prov_.instances.size() > 120) return make_error("at most 120 role instances");
-    OsRng rng;
-    const std::string prefix =
-        (o.addr_prefix.empty() ? "127." + std::to_string(16 + rng.uniform(200)) + "." +
-                                     std::to_string(rng.uniform(256))
-                               : o.addr_prefix) +
-        ".";
-    d->inst_.resize(d->prov_.instances.size());
+    // Instance k listens on 127.A.(B + k/120).(k%120 + 1), its hub front is 128 above that
+    // (address_plan.hpp): for k < 120, 127.A.B.(k+1) and 127.A.B.(k+129).
+    const std::size_t n = d->prov_.instances.size();
+    AddressPrefix prefix;
+    if (o.addr_prefix.empty()) {
+        OsRng rng;
+        prefix.a = 16 + static_cast<unsigned>(rng.uniform(200));
+        prefix.b =
+            static_cast<unsigned>(rng.uniform(257 - std::min<std::size_t>(address_blocks(n), 256)));
+    } else {
+        auto p = AddressPrefix::parse(o.addr_prefix);
+        if (!p) return p.error();
+        prefix = *p;
+    }
+    if (auto s = check_address_plan(prefix, n); !s) return s.error();
+    if (auto s = ensure_fd_limit(n); !s) return s.error();
+    d->inst_.resize(n);
     for (std::size_t k = 0; k < d->inst_.size(); ++k) {
         const auto& pi = d->prov_.instances[k];
         LiveInstance& i = d->inst_[k];
@@ -48,8 +85,10 @@ Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& lo
         i.keys_file = pi.keys_file;
         i.control = o.workdir + "/" + instance_dir_name(pi.instance) + ".sock";
         i.log = o.workdir + "/" + instance_dir_name(pi.instance) + ".log";
-        i.real = {prefix + std::to_string(k + 1), kRolePort};
-        i.front = {prefix + std::to_string(k + 129), kRolePort};
+        const InstanceHosts hosts = instance_hosts(prefix, k);
+        i.real = {hosts.real, kRolePort};
+        i.front = {hosts.front, kRolePort};
+        d->by_name_.emplace(i.name, k);
         for (const auto& r : o.spec->roles)
             i.tcp = i.tcp || o.spec->is_secure_link(pi.role, r.name);
         i.process = o.insiders.count(pi.instance) == 0;
@@ -91,9 +130,15 @@ Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& lo
             }
         }
     }
+    // Every process first, then every control socket: the processes start up side by side
+    // instead of one after the other (a thousand of them in seconds, not minutes).
     for (auto& i : d->inst_) {
         if (!i.process) continue;
-        if (auto s = d->spawn(i); !s) return s.error();
+        if (auto s = d->spawn_process(i); !s) return s.error();
+    }
+    for (auto& i : d->inst_) {
+        if (!i.process) continue;
+        if (auto s = d->connect_control(i); !s) return s.error();
     }
     return d;
 }
@@ -104,10 +149,8 @@ LiveDeployment::~LiveDeployment() {
 }
 
 LiveInstance* LiveDeployment::find(const std::string& name) {
-    for (auto& i : inst_) {
-        if (i.name == name) return &i;
-    }
-    return nullptr;
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : &inst_[it->second];
 }
 
 net::TlsConfig LiveDeployment::tls_of(const LiveInstance& i) const {
@@ -117,11 +160,20 @@ net::TlsConfig LiveDeployment::tls_of(const LiveInstance& i) const {
 }
 
 Status LiveDeployment::spawn(LiveInstance& i) {
+    if (auto s = spawn_process(i); !s) return s;
+    return connect_control(i);
+}
+
+Status LiveDeployment::spawn_process(LiveInstance& i) {
     std::error_code ec;
     std::filesystem::remove(i.control, ec);
     auto child = Child::spawn(i.argv, i.log);
     if (!child) return child.error();
     i.child.emplace(std::move(child).value());
+    return Ok{};
+}
+
+Status LiveDeployment::connect_control(LiveInstance& i) {
     auto c = ControlClient::connect(loop_, i.control, std::chrono::milliseconds(10000));
     if (!c) {
         i.child->stop();

@@ -1,8 +1,9 @@
 // A deployment of live role processes behind the hub (`mtcfuzz run`, the attacker engine):
 // provisioned into a work directory, one `mtcfuzz role` process per honest instance on its own
-// 127.A.B.x address, every peer address pointing at the hub's front for that peer, control clients
-// connected. Insider instances are provisioned (the attacker holds their keys and
-// certificates) but get no process. A process that ends is reported and can be restarted.
+// loopback address (address_plan.hpp: 120 instances a /24 from 127.A.B, further /24s above it
+// for larger deployments), every peer address pointing at the hub's front for that peer,
+// control clients connected. Insider instances are provisioned (the attacker holds their keys
+// and certificates) but get no process. A process that ends is reported and can be restarted.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "harness/net/endpoint.hpp"
@@ -59,6 +61,11 @@ struct LiveDeploymentOptions {
     bool direct = false;  // no hub: peers get each other's real addresses (`mtcfuzz run --direct`)
 };
 
+// Raises this process's soft open-file limit (RLIMIT_NOFILE) to its hard limit when the
+// hub and control sockets of `instances` instances would not fit; an error that says what to
+// do when even the hard limit is too low.
+Status ensure_fd_limit(std::size_t instances);
+
 class LiveDeployment {
 public:
     // The event, and the line it came in (written to events files as it is).
@@ -94,7 +101,9 @@ public:
 
 private:
     LiveDeployment(net::EventLoop& loop) : loop_(loop) {}
-    Status spawn(LiveInstance& i);
+    Status spawn(LiveInstance& i);  // spawn_process, then connect_control
+    Status spawn_process(LiveInstance& i);
+    Status connect_control(LiveInstance& i);
     void on_line(LiveInstance& i, const std::string& line);
 
     net::EventLoop& loop_;
@@ -102,6 +111,7 @@ private:
     Provisioned prov_;
     SecretBytes salt_;
     std::vector<LiveInstance> inst_;
+    std::unordered_map<std::string, std::size_t> by_name_;  // instance name -> index in inst_
     std::unique_ptr<Hub> hub_;
     EventHandler on_event_;
     IoHandler on_io_;

@@ -59,15 +59,19 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     lo.workdir = result.workdir;
     lo.addr_prefix = o.addr_prefix;
     lo.direct = o.direct;
+    lo.retransmit_ms = o.retransmit_ms;
+    const auto t_start = std::chrono::steady_clock::now();
     auto dep = LiveDeployment::start(loop, lo, writer.get());
     if (!dep) return dep.error();
+    result.startup_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     LiveDeployment& d = **dep;
 
-    std::set<std::string> committing;
+    std::set<std::string> deployed;
     std::vector<LiveInstance*> initiators;
     for (auto& i : d.instances()) {
         const RoleSpec* rs = o.spec->role(i.role);
-        if (rs != nullptr && rs->commits_key) committing.insert(i.role);
+        deployed.insert(i.role);
         if (rs != nullptr && rs->initiator) initiators.push_back(&i);
         ++result.roles[i.role].instances;
     }
@@ -124,7 +128,8 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
                 ++rs.commits;
                 s.committed_roles.insert(from.role);
                 s.last_commit_us = std::max(s.last_commit_us, e.ts_us);
-                if (s.committed_roles == committing && s.begin_us >= 0) finish(s, true);
+                if (o.spec->session_committed(deployed, s.committed_roles) && s.begin_us >= 0)
+                    finish(s, true);
                 break;
             case EventKind::reject:
             case EventKind::error:
@@ -168,6 +173,10 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     for (const auto& f : d.shutdown()) ++result.failures[f];
     if (d.has_hub()) {
         result.hub = d.hub().stats();
+        for (const auto& [link, n] : result.hub.links) {
+            result.role_links[{d.instances()[link.first].role, d.instances()[link.second].role}] +=
+                n;
+        }
         // Nothing the hub drops goes unmentioned.
         if (result.hub.unknown_source != 0) {
             result.failures["hub: dropped " + std::to_string(result.hub.unknown_source) +

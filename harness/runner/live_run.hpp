@@ -31,11 +31,14 @@ struct LiveRunOptions {
     bool direct = false;  // roles talk to each other, no hub
     bool keep_workdir = false;
     std::string self_exe;  // the mtcfuzz binary to spawn roles with
-    // "127.A.B": instance k listens on 127.A.B.(k+1), its hub front on 127.A.B.(k+129).
-    // Random when empty (so concurrent runs do not collide); fixed, it lets a capture filter
-    // on "net 127.A.B.0/24".
+    // "127.A.B": instance k listens on 127.A.B.(k+1), its hub front on 127.A.B.(k+129); past
+    // 120 instances the next /24s (127.A.(B+1), ...; address_plan.hpp). Random when empty (so
+    // concurrent runs do not collide); fixed, it lets a capture filter on "net 127.A.B.0/24".
     std::string addr_prefix;
     std::chrono::milliseconds stall_timeout{10000};  // no session progress for this long: stop
+    // The roles' --retransmit-ms when set (0: initiators never retransmit, so the hub counts
+    // only protocol messages; `mtcfuzz bench`); the role's default otherwise.
+    std::optional<int> retransmit_ms;
     std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
@@ -45,7 +48,10 @@ struct LiveRunResult {
     std::vector<double> latencies_ms;  // per committed session: initiator begin to last commit
     std::map<std::string, std::size_t> failures;  // reason -> count (rejects, errors, processes)
     HubStats hub;
-    double wall_s = 0;
+    // The hub's traffic by (sender role, receiver role), summed over instances (HubStats::links).
+    std::map<std::pair<std::string, std::string>, HubLinkStats> role_links;
+    double wall_s = 0;     // the sessions, from the first start to the last end
+    double startup_s = 0;  // provisioning and starting every process (LiveDeployment::start)
     std::string workdir;
 
     [[nodiscard]] double percentile(double p) const;  // of latencies_ms, 0 when none

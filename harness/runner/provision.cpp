@@ -62,7 +62,8 @@ Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
     if (auto s = make_dirs(req.dir + "/pki"); !s) return s.error();
 
     // One CA per deployment; every instance gets a certificate whose CN is its identity.
-    auto ca = net::issue_ca(req.dir + "/pki", "mtcfuzz " + req.spec->name + " CA");
+    auto ca = net::issue_ca(req.dir + "/pki", "mtcfuzz " + req.spec->name + " CA",
+                            net::kDefaultValidityDays, req.sync);
     if (!ca) return ca.error();
     if (auto s = settle(*ca, req.dir + "/pki/ca.pem", req.dir + "/pki/ca-key.pem"); !s)
         return s.error();
@@ -81,11 +82,12 @@ Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
         keys.fingerprint_salt = salt;
         const std::string dir = req.dir + "/" + instance_dir_name(keys.plan.instance);
         if (auto s = make_dirs(dir); !s) return s.error();
-        auto leaf = net::issue_leaf(*ca, dir, keys.plan.creds.identity);
+        auto leaf = net::issue_leaf(*ca, dir, keys.plan.creds.identity, net::kDefaultValidityDays,
+                                    req.sync);
         if (!leaf) return leaf.error();
         if (auto s = settle(*leaf, dir + "/cert.pem", dir + "/key.pem"); !s) return s.error();
         std::string text = to_json(keys);
-        auto s = write_file_atomic(dir + "/keys.json", text, 0600);
+        auto s = write_file_atomic(dir + "/keys.json", text, 0600, req.sync);
         secure_wipe(text.data(), text.size());
         if (!s) return s.error();
         nlohmann::ordered_json ij;
@@ -98,7 +100,9 @@ Result<Provisioned> provision_to_dir(const ProvisionRequest& req) {
         out.instances.push_back({keys.plan.instance, keys.plan.role, keys.plan.creds.identity, dir,
                                  dir + "/keys.json"});
     }
-    if (auto s = write_file_atomic(req.dir + "/deployment.json", pub.dump(2) + "\n", 0600); !s)
+    if (auto s =
+            write_file_atomic(req.dir + "/deployment.json", pub.dump(2) + "\n", 0600, req.sync);
+        !s)
         return s.error();
     return out;
 }

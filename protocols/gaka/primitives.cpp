@@ -319,7 +319,8 @@ Result<GroupAuthDataRespBody> decode_group_auth_data_resp(BytesView plain) {
 }
 
 std::vector<GroupAuthDataRespBody> split_group_resp(const GroupAuthDataRespBody& whole) {
-    const std::size_t head = 6 * 2 + whole.gid.size() + whole.imsi_l.size() + 2 + 2 +
+    // Six 2-byte length prefixes (GID, IMSI_L, part, parts, RAND_G, GAK), then the values.
+    const std::size_t head = std::size_t{12} + whole.gid.size() + whole.imsi_l.size() + 2 + 2 +
                              whole.rand_g.size() + whole.gak.size() + av_size(whole.av_l);
     std::vector<GroupAuthDataRespBody> parts;
     auto start_part = [&] {

@@ -118,6 +118,21 @@ Outbound Sn::challenge(std::uint64_t session, Attach& a) {
     return Outbound{a.from, std::move(out)};
 }
 
+void Sn::repeated_attach(const Attach& a, const Inbound& in, const std::string& imsi,
+                         const std::string& gid) {
+    // TS 24.301 5.5.1.2.7 d): an ATTACH REQUEST received again with the same contents while the
+    // attach is in progress is a retransmission (the device's timer ran out while the SN waited
+    // on the HN); the attach goes on and the copy is not treated further. Rejecting it would end
+    // the attach it repeats. A request that differs, or one for a finished attach (kept only
+    // when "session" is weakened), is refused: the session id belongs to the first requester.
+    const bool copy = a.phase != Phase::done && a.protocol == in.msg.protocol &&
+                      a.from == in.from && a.imsi == imsi && a.gid == gid;
+    if (!copy) {
+        reject(in.msg.session, imsi,
+               msg_name(in.msg.protocol, in.msg.type) + " for a session already in progress");
+    }
+}
+
 Sn::Attach* Sn::challenge_of(const Message& m) {
     Attach* a = attaches_.find(m.session);
     if (a == nullptr || a->protocol != m.protocol) return nullptr;
@@ -157,8 +172,8 @@ std::vector<Outbound> Sn::on_attach(const Inbound& in) {
         reject(m.session, in.from, "AttachReq " + ok.error().reason);
         return {};
     }
-    if (attaches_.find(m.session) != nullptr) {
-        reject(m.session, imsi, "AttachReq for a session already in progress");
+    if (const Attach* a = attaches_.find(m.session); a != nullptr) {
+        repeated_attach(*a, in, imsi, "");
         return {};
     }
     AuthDataReqBody body;

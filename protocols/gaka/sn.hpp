@@ -106,6 +106,10 @@ private:
                            BytesView plain);
     // AuthReq{RAND, AUTN} from the attach's vector, to the device, and the begin event.
     Outbound challenge(std::uint64_t session, Attach& a);
+    // An (Group)AttachReq on a session that already has an attach: a copy of the one that
+    // started it (the device retransmitted) is dropped without a word, anything else rejected.
+    void repeated_attach(const Attach& a, const Inbound& in, const std::string& imsi,
+                         const std::string& gid);
     // The attach a device's answer on `m`'s session refers to (check "session"), or nullptr.
     Attach* challenge_of(const Message& m);
     // Opens `m`'s box (check "box" for its SNid); nullopt after the reject.

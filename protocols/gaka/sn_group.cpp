@@ -90,8 +90,8 @@ std::vector<Outbound> Sn::on_group_attach(const Inbound& in) {
         return {};
     }
     const std::string gid = to_string(gid_raw);
-    if (attaches_.find(m.session) != nullptr) {
-        reject(m.session, imsi, "GroupAttachReq for a session already in progress");
+    if (const Attach* a = attaches_.find(m.session); a != nullptr) {
+        repeated_attach(*a, in, imsi, gid);
         return {};
     }
     Attach a;
@@ -120,7 +120,8 @@ std::vector<Outbound> Sn::on_group_attach(const Inbound& in) {
     // A fetch for the group is in flight, or the group has a leader and this member's vector
     // is used up: the member waits for the (new) group vectors and gets a GroupAuthReq.
     const bool refresh = !g.fetch && !g.leader.empty() && g.leader != imsi;
-    if (g.fetch || refresh) {
+    const bool waits = g.fetch.has_value() || refresh;
+    if (waits) {
         if (g.queue.size() >= kMaxQueuedPerGroup) {
             reject(m.session, imsi,
                    "group " + gid + " already has " + std::to_string(kMaxQueuedPerGroup) +
@@ -128,11 +129,11 @@ std::vector<Outbound> Sn::on_group_attach(const Inbound& in) {
                    {{"GID", gid}});
             return {};
         }
-        a.phase = Phase::queued;
-        attaches_.put(m.session, std::move(a));
         g.queue.push_back(Waiting{m.session, imsi});
-        if (!refresh) return {};
     }
+    a.phase = waits ? Phase::queued : Phase::group_vector;
+    attaches_.put(m.session, std::move(a));
+    if (g.fetch) return {};
     // The SN asks the HN for the group's vectors: for this requester as the leader on the
     // group's first fetch (it gets the full AKA), else for the group's leader again.
     const std::string imsi_l = refresh ? g.leader : imsi;
@@ -140,11 +141,8 @@ std::vector<Outbound> Sn::on_group_attach(const Inbound& in) {
                      view(encode_body(GroupAuthDataReqBody{imsi_l, gid})));
     if (!out) {
         events().error(m.session, "sealing GroupAuthDataReq failed: " + out.error().reason);
+        if (!refresh) attaches_.take(m.session);  // a queued member waits for a later fetch
         return {};
-    }
-    if (!refresh) {
-        a.phase = Phase::group_vector;
-        attaches_.put(m.session, std::move(a));
     }
     Fetch f;
     f.session = m.session;

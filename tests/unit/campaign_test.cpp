@@ -359,9 +359,9 @@ TEST(CampaignErrors, ProtocolAndDeployment) {
         campaign_head("instances = { MTCd = 2, Eve = 1 }"), "Eve",
         {"deployment.instances: prose has no role named 'Eve'", "(roles: MTCd, UE, MTCs, GW)"});
     expect_error(campaign_head("instances = { UE = 0 }"), "0 }",
-                 {"deployment.instances.UE must be between 1 and 100 (got 0)"});
-    expect_error(campaign_head("instances = { UE = 101 }"), "101",
-                 {"deployment.instances.UE must be between 1 and 100 (got 101)"});
+                 {"deployment.instances.UE must be between 1 and 10000 (got 0)"});
+    expect_error(campaign_head("instances = { UE = 10001 }"), "10001",
+                 {"deployment.instances.UE must be between 1 and 10000 (got 10001)"});
     // Provisioning's own limits: a GW exists only in the extended mode.
     expect_error(campaign_head("instances = { GW = 1 }"), "{ GW",
                  {"GW instances exist only in the extended mode"});

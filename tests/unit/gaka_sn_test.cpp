@@ -529,9 +529,14 @@ TEST(GakaSnEps, AnswersForNoAttachAndOutOfOrderAreRejected) {
     stray.session = 4242;
     EXPECT_TRUE(w.deliver(stray, kHnAddress).empty());
     EXPECT_EQ(w.sn_reject(), "AuthDataResp for no pending vector request");
-    // A second AttachReq on a session in progress.
+    // A second AttachReq on a session in progress: a copy from the same device is dropped
+    // silently (a retransmission, TS 24.301 5.5.1.2.7 d), another device's is refused.
+    const std::size_t rejects = w.sn_count(EventKind::reject);
     EXPECT_TRUE(w.attach(imsi, 78).empty());
+    EXPECT_EQ(w.sn_count(EventKind::reject), rejects);
+    EXPECT_TRUE(w.attach(imsi_of(2), 78).empty());
     EXPECT_EQ(w.sn_reject(), "AttachReq for a session already in progress");
+    EXPECT_EQ(w.to_hn, 1u);
     EXPECT_EQ(w.sn_count(EventKind::commit), 0u);
 }
 
@@ -1031,8 +1036,36 @@ TEST(GakaSnGroup, MalformedGroupAttachIsRejected) {
     w.deliver(m, "eve");
     EXPECT_THAT(w.sn_reject(), HasSubstr("IMSI must have 6..15 digits"));
     ASSERT_EQ(w.group_attach(imsi_of(1), 5).size(), 1u);
-    EXPECT_TRUE(w.group_attach(imsi_of(1), 5).empty());
+    // Another GID or another device on that session is refused.
+    const std::size_t rejects = w.sn_count(EventKind::reject);
+    EXPECT_TRUE(w.group_attach(imsi_of(1), 5, "group-8").empty());
     EXPECT_EQ(w.sn_reject(), "GroupAttachReq for a session already in progress");
+    EXPECT_TRUE(w.group_attach(imsi_of(2), 5).empty());
+    EXPECT_EQ(w.sn_count(EventKind::reject), rejects + 2);
+    EXPECT_EQ(w.to_hn, 1u);
+}
+
+// TS 24.301 5.5.1.2.7 d): a device whose timer ran out while the SN waited on the HN sends its
+// GroupAttachReq again; the copy is dropped without a reject (a reject would end the attach it
+// repeats) and without a second fetch, and the attach goes on to commit.
+TEST(GakaSnGroup, ARetransmittedGroupAttachIsDroppedAndTheAttachGoesOn) {
+    SnWorld w(kGakaProtocolId);
+    const std::string leader = imsi_of(1);
+    const std::string member = imsi_of(2);
+    auto req = w.group_attach(leader, 1);
+    ASSERT_EQ(req.size(), 1u);
+    EXPECT_TRUE(w.group_attach(leader, 1).empty());  // while the fetch is in flight
+    EXPECT_TRUE(w.group_attach(member, 2).empty());  // queued
+    EXPECT_TRUE(w.group_attach(member, 2).empty());  // queued, again
+    EXPECT_EQ(w.sn_count(EventKind::reject), 0u) << w.sn_reject();
+    EXPECT_EQ(w.to_hn, 1u);
+    auto out = w.deliver(w.hn_group_answer(req[0].msg, {member}).at(0), kHnAddress);
+    ASSERT_EQ(out.size(), 2u) << w.sn_reject();      // one challenge each, not one per copy
+    EXPECT_TRUE(w.group_attach(member, 2).empty());  // after its challenge went out
+    EXPECT_EQ(w.sn_count(EventKind::reject), 0u) << w.sn_reject();
+    w.from_device(leader, w.device_answer(leader, out[0].msg).reply);
+    member_run(w, member, 2, out[1].msg);
+    EXPECT_EQ(w.sn_count(EventKind::commit), 2u) << w.sn_reject();
     EXPECT_EQ(w.to_hn, 1u);
 }
 

@@ -1,0 +1,52 @@
+// The table of fuzz targets. It is built from the protocol registry (a decoder target and one
+// target per role for every registered protocol) plus the framework's own untrusted inputs, so
+// a protocol gets its targets by registering in protocols/registry.cpp and nothing else.
+//
+// Every target is one entry point over bytes. One binary holds them all and picks its target
+// from the name it was started under (the build links it as `<target>`; see
+// targets/README.md): libFuzzer, AFL++ and the plain replay driver all start it that way.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocols/core/spec.hpp"
+
+namespace mtc::fuzz {
+
+enum class TargetKind : std::uint8_t { decoder, role, pcap, campaign };
+
+std::string_view to_string(TargetKind k);
+
+struct FuzzTarget {
+    std::string name;  // binary name: <protocol>_<role|decoder>_fuzzer, or <input>_fuzzer
+    TargetKind kind = TargetKind::decoder;
+    std::string description;
+    const ProtocolSpec* spec = nullptr;  // decoder and role targets
+    std::string role;                    // role targets: the role under test
+    // Runs one input. Returns 0 (libFuzzer's "keep going"); a finding aborts the process.
+    std::function<int(const std::uint8_t* data, std::size_t size)> run;
+};
+
+// `<protocol>_<role>_fuzzer` with characters outside [A-Za-z0-9_-] in the role name replaced
+// by '_' (a file name and an OSS-Fuzz fuzzer name).
+std::string role_target_name(const ProtocolSpec& spec, std::string_view role);
+std::string decoder_target_name(const ProtocolSpec& spec);
+
+const std::vector<FuzzTarget>& fuzz_targets();
+const FuzzTarget* find_fuzz_target(std::string_view name);
+
+// Builders, one per kind (decoder_target.cpp, role_target.cpp, input_targets.cpp).
+FuzzTarget make_decoder_target(const ProtocolSpec& spec);
+FuzzTarget make_role_target(const ProtocolSpec& spec, const RoleSpec& role);
+std::vector<FuzzTarget> make_input_targets();
+
+// A finding: prints libFuzzer's security-issue marker with `what` (no secrets) to stderr and
+// aborts, so every engine records the input like a crash.
+[[noreturn]] void security_issue(std::string_view level, std::string_view what);
+
+}  // namespace mtc::fuzz

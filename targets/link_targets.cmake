@@ -1,0 +1,21 @@
+# Called after mtc_fuzz is built: one symbolic link per target it lists (MTC_FUZZ_LIST=1), so
+# `DIR/<target>` runs that target. Stale links of removed targets are deleted.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env MTC_FUZZ_LIST=1 ${BIN}
+                OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${BIN} could not list its targets (exit ${rc})")
+endif()
+file(GLOB old LIST_DIRECTORIES false ${DIR}/*_fuzzer)
+foreach(link ${old})
+  if(IS_SYMLINK ${link})
+    file(REMOVE ${link})
+  endif()
+endforeach()
+get_filename_component(bin_name ${BIN} NAME)
+string(REPLACE "\n" ";" lines "${out}")
+foreach(line ${lines})
+  string(REGEX MATCH "^[^ ]+" name "${line}")
+  if(NOT name STREQUAL "")
+    file(CREATE_LINK ${bin_name} ${DIR}/${name} SYMBOLIC)
+  endif()
+endforeach()
