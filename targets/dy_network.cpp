@@ -1,6 +1,8 @@
 #include "targets/dy_network.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <optional>
 
@@ -73,26 +75,41 @@ struct DyNetwork::Impl {
     Impl(const ProtocolSpec& s, std::string r, DyOptions o)
         : spec(s), role(std::move(r)), options(std::move(o)), claims(oracle_claims(s)) {
         const char* variants[2] = {"as-specified", "hardened"};
+        // The spec's default deployment, in the first mode that deploys the role under test
+        // (ProSe's GW exists only in the extended mode).
+        std::vector<std::string> modes{""};
+        for (const NamedOption& m : spec.modes) modes.push_back(m.name);
         for (int v = 0; v < 2; ++v) {
             if (!spec.has_variant(variants[v])) continue;
-            DeploymentOptions o;
-            o.variant = variants[v];
-            SeededRng rng(kSeed, "fuzz-provision");
-            auto d = spec.provision(o, rng);
-            if (!d) {
-                error =
-                    spec.name + ": provisioning " + o.variant + " failed: " + d.error().describe();
-                return;
+            for (const std::string& mode : modes) {
+                DeploymentOptions o;
+                o.variant = variants[v];
+                if (!mode.empty()) o.mode = mode;
+                SeededRng rng(kSeed, "fuzz-provision");
+                auto d = spec.provision(o, rng);
+                if (!d) {
+                    error = spec.name + ": provisioning " + o.variant +
+                            " failed: " + d.error().describe();
+                    return;
+                }
+                bool deployed = false;
+                for (InstancePlan& p : d->instances) {
+                    if (p.role != role) continue;
+                    p.weakened = options.weakened;
+                    deployed = true;
+                }
+                if (!deployed) continue;
+                deployments[v] = std::move(d).value();
+                break;
             }
-            for (InstancePlan& p : d->instances) {
-                if (p.role == role) p.weakened = options.weakened;
-            }
-            deployments[v] = std::move(d).value();
         }
-        if (!deployments[0]) error = spec.name + " has no as-specified variant";
+        if (!deployments[0])
+            error = spec.name + ": no mode of the as-specified variant deploys " + role;
     }
 
     DyResult run(BytesView input);
+    // MTC_FUZZ_TRACE set: every delivery and event to stderr (reading a finding's input).
+    const bool trace = std::getenv("MTC_FUZZ_TRACE") != nullptr;
 };
 
 DyResult DyNetwork::Impl::run(BytesView input) {
@@ -135,6 +152,12 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     const std::set<std::string> target_set(targets.begin(), targets.end());
     const auto deliver = [&](Frame f) {
         if (r.delivered >= kMaxDeliveries) return;
+        if (trace) {
+            auto m = decode(*spec.schema, view(f.bytes));
+            std::fprintf(stderr, "deliver %s -> %s%s: %s\n", f.from.c_str(), f.to.c_str(),
+                         f.secure ? " (secure)" : "",
+                         m ? describe(*spec.schema, *m).c_str() : m.error().describe().c_str());
+        }
         net.inject(std::move(f));
         r.delivered += net.run(1);
     };
@@ -256,6 +279,7 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     flush();
 
     for (const Event& e : sink.events) {
+        if (trace) std::fprintf(stderr, "event %s\n", to_json_line(e).c_str());
         if (e.kind == EventKind::commit) ++r.commits;
         if (e.kind == EventKind::reject) ++r.rejects;
         // InProcNetwork reports a frame a role built that its own schema refuses as an error

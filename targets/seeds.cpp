@@ -68,10 +68,12 @@ std::string options(std::size_t max_len, const std::string& target, int timeout_
 
 // Every frame of `sessions` honest sessions per initiator in one variant, in order.
 std::vector<Frame> honest_frames(const ProtocolSpec& spec, const std::string& variant,
-                                 std::uint64_t seed, std::size_t sessions) {
+                                 const std::string& mode, std::uint64_t seed,
+                                 std::size_t sessions) {
     std::vector<Frame> out;
     DeploymentOptions o;
     o.variant = variant;
+    if (!mode.empty()) o.mode = mode;
     SeededRng rng(seed, "corpus-provision");
     auto d = spec.provision(o, rng);
     if (!d) return out;
@@ -107,13 +109,17 @@ void add_unique(TargetSeeds& t, Bytes b) {
 
 TargetSeeds decoder_seeds(const ProtocolSpec& spec, std::uint64_t seed) {
     TargetSeeds t;
+    std::vector<std::string> modes{""};
+    for (const NamedOption& m : spec.modes) modes.push_back(m.name);
     for (const char* v : {"as-specified", "hardened"}) {
         if (!spec.has_variant(v)) continue;
-        std::map<std::uint8_t, std::size_t> per_type;
-        for (Frame& f : honest_frames(spec, v, seed, 2)) {
-            auto h = peek_header(view(f.bytes));
-            if (!h || per_type[h->type]++ >= kFramesPerType) continue;
-            add_unique(t, std::move(f.bytes));
+        for (const std::string& mode : modes) {
+            std::map<std::uint8_t, std::size_t> per_type;
+            for (Frame& f : honest_frames(spec, v, mode, seed, 2)) {
+                auto h = peek_header(view(f.bytes));
+                if (!h || per_type[h->type]++ >= kFramesPerType) continue;
+                add_unique(t, std::move(f.bytes));
+            }
         }
     }
     t.dict = frame_dict(spec);
@@ -190,7 +196,7 @@ Result<TargetSeeds> pcap_seeds(std::uint64_t seed) {
         std::int64_t ts = 1'735'689'600'000'000;
         std::size_t n = 0;
         auto tcp = (*w)->tcp_open(ts, a, b);
-        for (const Frame& f : honest_frames(*spec, "as-specified", seed, 1)) {
+        for (const Frame& f : honest_frames(*spec, "as-specified", "", seed, 1)) {
             if (++n > 16) break;
             const bool fwd = (n % 2) == 1;
             (*w)->udp(ts += 1000, fwd ? a : b, fwd ? b : a, view(f.bytes));

@@ -226,6 +226,7 @@ std::vector<NamedOption> ue_checks() {
         {"ueid", "M1 names this UE as UEID"},
         {"mtcs-link", "M3 arrived over the authenticated link, from the MTCs that M1 named"},
         {"identities", "M3's MTCdID, MTCsID and UEID equal M1's"},
+        {"session", "one run per session id: another M1 on a session in progress is refused"},
     };
 }
 

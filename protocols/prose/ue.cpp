@@ -48,6 +48,16 @@ private:
                             "M1 names MTCsID " + mtcs_id + ", unknown to this UE");
             return {};
         }
+        // "session": one run per session id. A copy of the M1 in progress is the MTCd's
+        // retransmission, dropped without a word (a reject would end the run it repeats). Any
+        // other M1 on that session id is refused: taking it over would let the M3 answering one
+        // M1 be committed under another's parameters, since M3 carries no MTCdNonce to tell
+        // them apart (found by prose_UE_fuzzer; corpus/regressions/prose_UE_fuzzer).
+        if (const Run* run = runs_.find(m1.session); run != nullptr && !skips("session")) {
+            if (!(run->m1 == m1))
+                events().reject(m1.session, in.from, "M1 for a session already in progress");
+            return {};
+        }
         events().begin(m1.session, field_str(m1, MTCdID), run_params(m1));
         runs_.put(m1.session, Run{m1, in.from});
         Message m2 = m1;  // "it simply forwards it to the MTCs"

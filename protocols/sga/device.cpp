@@ -107,7 +107,8 @@ std::vector<Outbound> Device::send_reg(std::uint64_t session) {
     // unregistered for good, so after kRegRetryS without an answer the next need re-sends it.
     if (reg_in_flight_ && clock().now_s() - reg_sent_s_ < kRegRetryS) return {};
     const CipherId x = cids_.front();
-    auto enc_kd = eg_encrypt(*pk_, view(RegKeyPlain{k_d_}.encode()));
+    auto enc_kd =
+        eg_encrypt(*pk_, view(RegKeyPlain{k_d_}.encode()), view(rng().bytes(crypto::kOaepSeedLen)));
     auto enc_id =
         sym_seal(x, view(k_d_), {}, view(RegIdPlain{to_bytes(identity())}.encode()), rng());
     if (!enc_kd || !enc_id) {

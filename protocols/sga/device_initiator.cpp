@@ -22,7 +22,7 @@ std::vector<Outbound> Device::send_a1(std::uint64_t session) {
     }
     const NegotiationRequest req{std::move(masked).value(), run.id_di, to_bytes(server_.identity),
                                  run.id_dj, run.cid};
-    auto ct = eg_encrypt(*pk_, view(req.encode()));
+    auto ct = eg_encrypt(*pk_, view(req.encode()), view(rng().bytes(crypto::kOaepSeedLen)));
     if (!ct) {
         events().error(session, "A1: " + ct.error().reason);
         return {};

@@ -63,7 +63,7 @@ std::vector<Outbound> Device::on_a2(const Inbound& in) {
     }
     const NegotiationResponse resp{std::move(x_out).value(), to_bytes(server_.identity), run.id_dj,
                                    run.id_di, run.cid};
-    auto ct = eg_encrypt(*pk_, view(resp.encode()));
+    auto ct = eg_encrypt(*pk_, view(resp.encode()), view(rng().bytes(crypto::kOaepSeedLen)));
     if (!ct) {
         events().error(a2.session, "A3: " + ct.error().reason);
         return {};

@@ -370,7 +370,7 @@ Result<Message> forge_a1(const Deployment& deployment, const Message& captured, 
     if (!masked) return masked.error();
     const NegotiationRequest req{std::move(masked).value(), to_bytes(parties->id_di),
                                  to_bytes(parties->id_g), to_bytes(parties->id_dj), parties->cid};
-    auto ct = eg_encrypt(*pk, view(req.encode()));
+    auto ct = eg_encrypt(*pk, view(req.encode()), view(fresh(crypto::kOaepSeedLen)));
     if (!ct) return make_error("sga guess: A1: " + ct.error().reason);
     Message a1 = make_msg(A1, captured.session);
     if (hardened) {

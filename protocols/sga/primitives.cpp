@@ -262,14 +262,14 @@ std::size_t oaep_max_plaintext(const RsaKey& key) {
     return n > kOaepOverhead ? n - kOaepOverhead : 0;
 }
 
-Result<Bytes> eg_encrypt(const RsaKey& pk, BytesView plaintext) {
+Result<Bytes> eg_encrypt(const RsaKey& pk, BytesView plaintext, BytesView seed) {
     const std::size_t max = oaep_max_plaintext(pk);
     if (plaintext.size() > max) {
         return make_error("E^G: plaintext of " + num(plaintext.size()) + " bytes exceeds the " +
                           num(max) + "-byte OAEP limit of a " + std::to_string(pk.bits()) +
                           "-bit key");
     }
-    auto ct = pk.oaep_encrypt(plaintext);
+    auto ct = pk.oaep_encrypt(plaintext, seed);
     if (!ct) return prefixed("E^G", ct.error());
     return ct;
 }
@@ -280,10 +280,10 @@ Result<SecretBytes> dg_decrypt(const RsaKey& pr, BytesView ciphertext) {
     return pt;
 }
 
-Result<Bytes> fg_apply(const RsaKey& trapdoor, const DlGroup& G, const BigNum& r) {
+Result<Bytes> fg_apply(const RsaKey& trapdoor, const DlGroup& G, const BigNum& r, BytesView seed) {
     if (!G.check_scalar(r)) return make_error("F_G: r out of range");
     Bytes enc = r.to_bytes_padded(G.scalar_bytes());
-    auto ct = trapdoor.oaep_encrypt(view(enc));
+    auto ct = trapdoor.oaep_encrypt(view(enc), seed);
     secure_wipe(enc.data(), enc.size());
     if (!ct) return prefixed("F_G", ct.error());
     return ct;
@@ -552,7 +552,7 @@ Result<KeyExchangeRequest> make_key_exchange(const DlGroup& G, CipherId cid, Byt
     auto enc = seal_masked_n(G, cid, k_d, share.n, rng);
     if (!enc) return enc.error();
     req.enc_masked_n = std::move(*enc);
-    auto f_r = fg_apply(trapdoor, G, share.r);
+    auto f_r = fg_apply(trapdoor, G, share.r, view(rng.bytes(crypto::kOaepSeedLen)));
     if (!f_r) return f_r.error();
     req.f_r = std::move(*f_r);
     req.mac = mac_n(G, share.k_s, share.n);

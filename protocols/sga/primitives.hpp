@@ -160,11 +160,13 @@ Result<SecretBytes> xor_bytes(BytesView a, BytesView b);
 std::size_t oaep_max_plaintext(const RsaKey& key);
 // Reasons: "E^G: plaintext of N bytes exceeds the M-byte OAEP limit of a B-bit key",
 // "E^G: rsa: ..." / "D^G: rsa: ..." from the RSA layer.
-Result<Bytes> eg_encrypt(const RsaKey& pk, BytesView plaintext);
+// `seed`: kOaepSeedLen fresh random bytes from the caller's Rng (rsa.hpp).
+Result<Bytes> eg_encrypt(const RsaKey& pk, BytesView plaintext, BytesView seed);
 Result<SecretBytes> dg_decrypt(const RsaKey& pr, BytesView ciphertext);
 // F_G(r): RSA-OAEP of r padded to |q| bytes under the trapdoor key. Reason: "F_G: r out of
 // range" for r outside [1, q-1].
-Result<Bytes> fg_apply(const RsaKey& trapdoor, const DlGroup& G, const BigNum& r);
+Result<Bytes> fg_apply(const RsaKey& trapdoor, const DlGroup& G, const BigNum& r,
+                       BytesView seed);  // seed: as eg_encrypt's
 // The server's inversion. Reasons: "F_G: rsa: ..." (wrong key, tampered), "F_G: r has N bytes,
 // expected M", "F_G: r out of range".
 Result<BigNum> fg_invert(const RsaKey& trapdoor, const DlGroup& G, BytesView ciphertext);

@@ -499,32 +499,43 @@ TEST_F(RsaTest, GeneratedKeyProperties) {
     EXPECT_TRUE(key_->has_private());
 }
 
+Bytes oaep_seed(std::uint8_t n) {
+    return Bytes(mtc::crypto::kOaepSeedLen, n);
+}
+
+// Our EME-OAEP encoding (RFC 8017 7.1.1) is decrypted by OpenSSL's OAEP decoder, which checks
+// every part of it (leading zero, lHash, the PS run and its 0x01, the masks).
 TEST_F(RsaTest, OaepRoundTrip) {
     ASSERT_NE(key_, nullptr);
     for (std::size_t len : {0, 1, 32, 190}) {  // 190 = 256 - 2*32 - 2, the OAEP-SHA256 maximum
         const Bytes pt(len, 0x5c);
-        auto ct = key_->oaep_encrypt(pt);
+        auto ct = key_->oaep_encrypt(pt, oaep_seed(7));
         ASSERT_TRUE(ct.ok()) << len << ": " << ct.error().describe();
         EXPECT_EQ(ct->size(), 256u);
         auto back = key_->oaep_decrypt(*ct);
         ASSERT_TRUE(back.ok()) << back.error().describe();
         EXPECT_EQ(hex(mtc::view(*back)), hex(pt));
     }
-    // OAEP is randomised: two encryptions differ.
-    auto a = key_->oaep_encrypt(mtc::view("same"));
-    auto b = key_->oaep_encrypt(mtc::view("same"));
-    ASSERT_TRUE(a.ok() && b.ok());
+    // OAEP is randomised by its seed, which the caller draws from its Rng: another seed gives
+    // another ciphertext, the same seed the same one (a seeded run is reproducible).
+    auto a = key_->oaep_encrypt(mtc::view("same"), oaep_seed(1));
+    auto b = key_->oaep_encrypt(mtc::view("same"), oaep_seed(2));
+    auto c = key_->oaep_encrypt(mtc::view("same"), oaep_seed(1));
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok());
     EXPECT_NE(*a, *b);
+    EXPECT_EQ(*a, *c);
+    EXPECT_FALSE(key_->oaep_encrypt(mtc::view("same"), Bytes(31, 1)).ok());
+    EXPECT_FALSE(key_->oaep_encrypt(mtc::view("same"), Bytes(33, 1)).ok());
 }
 
 TEST_F(RsaTest, OaepRejectsTooLongPlaintextAndGarbage) {
     ASSERT_NE(key_, nullptr);
-    EXPECT_FALSE(key_->oaep_encrypt(Bytes(191, 0x01)).ok());
+    EXPECT_FALSE(key_->oaep_encrypt(Bytes(191, 0x01), oaep_seed(7)).ok());
     EXPECT_FALSE(key_->oaep_decrypt(Bytes(256, 0x00)).ok());
     EXPECT_FALSE(key_->oaep_decrypt(Bytes(256, 0x7f)).ok());
     EXPECT_FALSE(key_->oaep_decrypt(Bytes(10, 0x01)).ok());
     EXPECT_FALSE(key_->oaep_decrypt({}).ok());
-    auto ct = key_->oaep_encrypt(mtc::view("secret"));
+    auto ct = key_->oaep_encrypt(mtc::view("secret"), oaep_seed(7));
     ASSERT_TRUE(ct.ok());
     Bytes bad = *ct;
     bad[100] ^= 0x01;
@@ -554,7 +565,7 @@ TEST_F(RsaTest, PemRoundTrips) {
     EXPECT_FALSE(pub->private_pem().ok());
 
     // Encrypt with the imported public key, decrypt with the imported private key.
-    auto ct = pub->oaep_encrypt(mtc::view("hello"));
+    auto ct = pub->oaep_encrypt(mtc::view("hello"), oaep_seed(7));
     ASSERT_TRUE(ct.ok());
     EXPECT_FALSE(pub->oaep_decrypt(*ct).ok());
     auto pt = priv->oaep_decrypt(*ct);
@@ -589,7 +600,7 @@ TEST_F(RsaTest, MovedFromKeyFailsCleanly) {
     EXPECT_FALSE(k->has_private());
     EXPECT_FALSE(k->public_pem().ok());
     EXPECT_FALSE(k->private_pem().ok());
-    EXPECT_FALSE(k->oaep_encrypt(mtc::view("x")).ok());
+    EXPECT_FALSE(k->oaep_encrypt(mtc::view("x"), oaep_seed(7)).ok());
     EXPECT_FALSE(k->oaep_decrypt(Bytes(256, 1)).ok());
     // NOLINTEND(bugprone-use-after-move,clang-analyzer-cplusplus.Move)
 }

@@ -204,6 +204,7 @@ TEST(ProseGuess, ForgedM1UnderTheRightKeyIsAcceptedByTheMTCs) {
     auto fresh = [&next](std::size_t n) { return Bytes(n, ++next); };
     auto forged = r.forge(w.d, m1, view(*key), fresh);
     ASSERT_TRUE(forged.ok()) << forged.error().describe();
+    forged->session = m1.session + 1;  // each guess in a fresh session, as the engine sends it
     EXPECT_EQ(forged->get_or_empty(MTCdNonce).size(), m1.get_or_empty(MTCdNonce).size());
     EXPECT_NE(to_bytes(forged->get_or_empty(MTCdNonce)), to_bytes(m1.get_or_empty(MTCdNonce)));
     EXPECT_EQ(forged->get_or_empty(MTCdID).size(), m1.get_or_empty(MTCdID).size());
@@ -214,6 +215,7 @@ TEST(ProseGuess, ForgedM1UnderTheRightKeyIsAcceptedByTheMTCs) {
     ASSERT_TRUE(wrong_key.ok());
     auto wrong = r.forge(w.d, m1, view(*wrong_key), fresh);
     ASSERT_TRUE(wrong.ok());
+    wrong->session = m1.session + 2;
     EXPECT_TRUE(w.to_mtcs(w.m2(*wrong)).empty());
     EXPECT_EQ(w.count("MTCs#0", EventKind::reject), rejects + 1);
 

@@ -179,6 +179,41 @@ TEST_F(ProseWeaken, SessionWeakenedTakesACompletedRunsM4Again) {
     EXPECT_THAT(weak->last_reject("MTCd#0"), HasSubstr("M4 for an unknown session"));
 }
 
+// Two M1s of the MTCd on one session id (the attacker rewrote the second's session id). The UE
+// keeps the run in progress and refuses the second M1, so the M3 of the first run commits
+// under the first M1's MTCdNonce. Weakened, the second M1 takes over the session and the
+// first run's M3 (and DMKey) is committed under the second M1's nonce.
+TEST_F(ProseWeaken, UeSessionWeakenedLetsASecondM1TakeOverTheRun) {
+    for (bool weakened : {false, true}) {
+        auto w = weakened ? weakened_world("UE#0", {"session"})
+                          : std::make_unique<ProseWorld>("as-specified", "basic", "default",
+                                                         std::map<std::string, int>{});
+        const Message first = w->m1();
+        Message second = w->m1();
+        second.session = first.session;
+        const Message m2 = w->m2(first);
+        if (!weakened) {
+            const auto copy = w->r("UE#0").on_message(Inbound{first, "MTCd#0", std::nullopt});
+            EXPECT_TRUE(copy.empty());  // a retransmitted copy: dropped, not refused
+            EXPECT_EQ(w->count("UE#0", EventKind::reject), 0u) << w->last_reject("UE#0");
+        }
+        const auto out = w->r("UE#0").on_message(Inbound{second, "MTCd#0", std::nullopt});
+        const Message m4 = w->m4(w->m3(m2));
+        ASSERT_EQ(m4.type, M4);
+        const auto commits = w->events("UE#0", EventKind::commit);
+        ASSERT_EQ(commits.size(), 1u);
+        const std::string committed = commits[0].params.at("MTCdNonce");
+        if (weakened) {
+            EXPECT_EQ(out.size(), 1u);
+            EXPECT_EQ(committed, to_hex(second.get_or_empty(MTCdNonce)));
+        } else {
+            EXPECT_TRUE(out.empty());
+            EXPECT_THAT(w->last_reject("UE#0"), HasSubstr("M1 for a session already in progress"));
+            EXPECT_EQ(committed, to_hex(first.get_or_empty(MTCdNonce)));
+        }
+    }
+}
+
 TEST_F(ProseWeaken, ExpiryWeakenedTakesAnExpiredPolicy) {
     ProseWorld normal;
     auto weak = weakened_world("MTCd#0", {"expiry"});
@@ -246,7 +281,7 @@ TEST(ProseWeakenNames, EveryRoleDeclaresItsChecks) {
                                                     "mtcs-id", "MTCdMIC", "nonce-record"}));
     EXPECT_EQ(names("MTCd"),
               (std::set<std::string>{"session", "identities", "kdf-offered", "MTCsMIC", "expiry"}));
-    EXPECT_EQ(names("UE"), (std::set<std::string>{"ueid", "mtcs-link", "identities"}));
+    EXPECT_EQ(names("UE"), (std::set<std::string>{"ueid", "mtcs-link", "identities", "session"}));
     EXPECT_TRUE(names("GW").empty());
 }
 

@@ -342,7 +342,7 @@ TEST(SgaGuess, AsSpecifiedServerCannotTellAWrongGuessAndA4ConfirmsTheRightOne) {
         captured.session = fresh.rng.u64();
         auto a1 = r.forge(w.d, captured, view(key), fresh.fn());
         ASSERT_TRUE(a1.ok()) << a1.error().describe();
-        ASSERT_EQ(fresh.given.size(), 1u);
+        ASSERT_EQ(fresh.given.size(), 2u);  // kt, then E^G's OAEP seed
         EXPECT_EQ(a1->session, captured.session);
         EXPECT_TRUE(encode(sga::schema(), *a1).ok());
         // The server unmasks whatever the guess made of kt, sends A2 to d_j, takes its A3 and
@@ -375,8 +375,8 @@ TEST(SgaGuess, HardenedServerRejectsEveryWrongGuess) {
         auto a1 =
             r.forge(w.d, captured, view(r.derive(candidate, BytesView{}).value()), fresh.fn());
         ASSERT_TRUE(a1.ok()) << a1.error().describe();
-        ASSERT_EQ(fresh.given.size(), 2u);
-        EXPECT_EQ(to_bytes(a1->get_or_empty(N_A)), fresh.given[1]);
+        ASSERT_EQ(fresh.given.size(), 3u);  // kt, E^G's OAEP seed, N_A
+        EXPECT_EQ(to_bytes(a1->get_or_empty(N_A)), fresh.given[2]);
         EXPECT_EQ(to_bytes(a1->get_or_empty(TS)), to_bytes(captured.get_or_empty(TS)));
         EXPECT_TRUE(w.pump("Eve", {Outbound{"SGA#0", *a1}}, {A4}).empty());
         EXPECT_EQ(w.count("SGA#0", EventKind::reject), rejects + 1);

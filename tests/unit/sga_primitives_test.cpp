@@ -42,6 +42,9 @@ using mtc::crypto::RsaKey;
 using namespace mtc::sga;
 using ::testing::StartsWith;
 
+// OAEP's random seed, fixed: these tests look at what is encrypted, not at its randomness.
+const Bytes kOaepTestSeed(mtc::crypto::kOaepSeedLen, 0x33);
+
 constexpr CipherId kAllCids[] = {CipherId::aes_128_gcm, CipherId::chacha20_poly1305,
                                  CipherId::aes_128_ccm, CipherId::aes_256_gcm};
 
@@ -228,7 +231,7 @@ TEST(SgaSchema, BoundsHoldRealMessages) {
 
     auto a1_pt = NegotiationRequest{kt, long_i, long_g, long_j, CipherId::aes_256_gcm}.encode();
     EXPECT_EQ(a1_pt.size(), kMaxNegPlain);
-    auto a1_ct = eg_encrypt(server_key(), view(a1_pt));
+    auto a1_ct = eg_encrypt(server_key(), view(a1_pt), view(kOaepTestSeed));
     ASSERT_TRUE(a1_ct.ok()) << a1_ct.error().describe();
 
     const KeyShare share = make_key_share(G, *rng);
@@ -238,7 +241,8 @@ TEST(SgaSchema, BoundsHoldRealMessages) {
     auto b1_ct = sym_seal(CipherId::aes_256_gcm, view(kt), {}, view(b1->encode()), *rng);
     ASSERT_TRUE(b1_ct.ok());
 
-    auto reg_key_ct = eg_encrypt(server_key(), view(RegKeyPlain{k_d}.encode()));
+    auto reg_key_ct =
+        eg_encrypt(server_key(), view(RegKeyPlain{k_d}.encode()), view(kOaepTestSeed));
     ASSERT_TRUE(reg_key_ct.ok());
     auto reg_id_ct =
         sym_seal(CipherId::aes_128_gcm, view(k_d), {}, view(RegIdPlain{long_i}.encode()), *rng);
@@ -446,7 +450,7 @@ TEST(SgaKeys, XorAndExpansion) {
 TEST(SgaRsa, EgRoundTripAndLimit) {
     EXPECT_EQ(oaep_max_plaintext(server_key()), 190U);
     const SecretBytes pt = sample_a1().encode();
-    auto ct = eg_encrypt(server_key(), view(pt));
+    auto ct = eg_encrypt(server_key(), view(pt), view(kOaepTestSeed));
     ASSERT_TRUE(ct.ok()) << ct.error().describe();
     EXPECT_EQ(ct->size(), 256U);
     auto back = dg_decrypt(server_key(), view(*ct));
@@ -454,7 +458,7 @@ TEST(SgaRsa, EgRoundTripAndLimit) {
     EXPECT_EQ(*back, pt);
 
     const Bytes too_long(191, 0);
-    EXPECT_EQ(reason(eg_encrypt(server_key(), view(too_long))),
+    EXPECT_EQ(reason(eg_encrypt(server_key(), view(too_long), view(kOaepTestSeed))),
               "E^G: plaintext of 191 bytes exceeds the 190-byte OAEP limit of a 2048-bit key");
     Bytes tampered = *ct;
     tampered[100] ^= 0x01;
@@ -466,7 +470,7 @@ TEST(SgaRsa, EgAndFgKeysAreSeparate) {
     auto rng = mtc::make_rng(6, "sga-rsa-test");
     const BigNum r = G.random_scalar(*rng);
 
-    auto f_r = fg_apply(trapdoor_key(), G, r);
+    auto f_r = fg_apply(trapdoor_key(), G, r, view(kOaepTestSeed));
     ASSERT_TRUE(f_r.ok()) << f_r.error().describe();
     auto r_back = fg_invert(trapdoor_key(), G, view(*f_r));
     ASSERT_TRUE(r_back.ok()) << r_back.error().describe();
@@ -474,25 +478,29 @@ TEST(SgaRsa, EgAndFgKeysAreSeparate) {
 
     // F_G(r) does not open under PR, and E^G's ciphertext does not invert under the trapdoor.
     EXPECT_THAT(reason(dg_decrypt(server_key(), view(*f_r))), StartsWith("D^G: rsa: "));
-    auto eg = eg_encrypt(server_key(), view(r.to_bytes_padded(G.scalar_bytes())));
+    auto eg =
+        eg_encrypt(server_key(), view(r.to_bytes_padded(G.scalar_bytes())), view(kOaepTestSeed));
     ASSERT_TRUE(eg.ok());
     EXPECT_THAT(reason(fg_invert(trapdoor_key(), G, view(*eg))), StartsWith("F_G: rsa: "));
     // A device that used PK for F_G would produce an uninvertible value.
-    auto wrong = fg_apply(server_key(), G, r);
+    auto wrong = fg_apply(server_key(), G, r, view(kOaepTestSeed));
     ASSERT_TRUE(wrong.ok());
     EXPECT_FALSE(fg_invert(trapdoor_key(), G, view(*wrong)).ok());
 }
 
 TEST(SgaRsa, FgRejectsBadScalars) {
     const DlGroup G = load(GroupId::dh_1024_160);
-    EXPECT_EQ(reason(fg_apply(trapdoor_key(), G, BigNum(0))), "F_G: r out of range");
-    EXPECT_EQ(reason(fg_apply(trapdoor_key(), G, G.q())), "F_G: r out of range");
+    EXPECT_EQ(reason(fg_apply(trapdoor_key(), G, BigNum(0), view(kOaepTestSeed))),
+              "F_G: r out of range");
+    EXPECT_EQ(reason(fg_apply(trapdoor_key(), G, G.q(), view(kOaepTestSeed))),
+              "F_G: r out of range");
     // Valid OAEP under the trapdoor key, but not an r: wrong length, then q itself.
-    auto short_r = trapdoor_key().oaep_encrypt(view(Bytes(5, 1)));
+    auto short_r = trapdoor_key().oaep_encrypt(view(Bytes(5, 1)), view(kOaepTestSeed));
     ASSERT_TRUE(short_r.ok());
     EXPECT_EQ(reason(fg_invert(trapdoor_key(), G, view(*short_r))),
               "F_G: r has 5 bytes, expected 20");
-    auto q_ct = trapdoor_key().oaep_encrypt(view(G.q().to_bytes_padded(G.scalar_bytes())));
+    auto q_ct = trapdoor_key().oaep_encrypt(view(G.q().to_bytes_padded(G.scalar_bytes())),
+                                            view(kOaepTestSeed));
     ASSERT_TRUE(q_ct.ok());
     EXPECT_EQ(reason(fg_invert(trapdoor_key(), G, view(*q_ct))), "F_G: r out of range");
     EXPECT_THAT(reason(fg_invert(trapdoor_key(), G, BytesView{})), StartsWith("F_G: rsa: "));
@@ -812,11 +820,11 @@ TEST_P(SgaKeyExchangeTest, ServerRejectsTamperedB1) {
               "E_k_d(N xor k_d): E^x: aead: authentication failed");
     // F_G(r) made with the wrong key.
     req = b1_;
-    req.f_r = *fg_apply(server_key(), G(), share_i_.r);
+    req.f_r = *fg_apply(server_key(), G(), share_i_.r, view(kOaepTestSeed));
     EXPECT_THAT(reason(check_i(req)), StartsWith("F_G: rsa: "));
     // Another r: the MAC no longer verifies.
     req = b1_;
-    req.f_r = *fg_apply(trapdoor_key(), G(), share_j_.r);
+    req.f_r = *fg_apply(trapdoor_key(), G(), share_j_.r, view(kOaepTestSeed));
     EXPECT_EQ(reason(check_i(req)), "f_K_s(N) does not verify");
     // A clear N that differs from the recovered one passes B4 as specified, but is reported.
     req = b1_;

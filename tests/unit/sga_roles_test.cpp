@@ -12,6 +12,9 @@
 namespace mtc::test {
 namespace {
 
+// OAEP's random seed, fixed: these tests look at what is encrypted, not at its randomness.
+const Bytes kOaepTestSeed(crypto::kOaepSeedLen, 0x33);
+
 using namespace mtc::sga;
 using ::testing::HasSubstr;
 
@@ -226,7 +229,7 @@ Message reg_with(const SgaWorld& w, const std::string& id, const SecretBytes& k_
     SeededRng rng(5, "reg");
     const RsaKey pk = RsaKey::from_public_pem(w.plan("Device#0").creds.attrs.at("PK")).value();
     Message m = make_msg(Reg, 77);
-    m.set(EncKd, eg_encrypt(pk, view(RegKeyPlain{k_d}.encode())).value());
+    m.set(EncKd, eg_encrypt(pk, view(RegKeyPlain{k_d}.encode()), view(kOaepTestSeed)).value());
     m.set(RegCid, Bytes{1});
     m.set(EncId, sym_seal(CipherId::aes_128_gcm, view(k_d), {},
                           view(RegIdPlain{to_bytes(id)}.encode()), rng)
@@ -363,7 +366,7 @@ TEST(SgaChecks, ServerNegotiation) {
                          to_bytes("dev-0"), to_bytes("sga-0"), to_bytes("dev-0"),
                          CipherId::aes_128_gcm};
                      Message m = make_msg(A1, 555);
-                     m.set(CtPK, eg_encrypt(pk, view(req.encode())).value());
+                     m.set(CtPK, eg_encrypt(pk, view(req.encode()), view(kOaepTestSeed)).value());
                      w.deliver("SGA#0", m, "Device#0");
                  });
     // id: A1 for another server.
@@ -373,7 +376,7 @@ TEST(SgaChecks, ServerNegotiation) {
         NegotiationRequest req{SecretBytes(16, 1), to_bytes("dev-0"), to_bytes("sga-9"),
                                to_bytes("dev-1"), CipherId::aes_128_gcm};
         Message m = make_msg(A1, 556);
-        m.set(CtPK, eg_encrypt(pk, view(req.encode())).value());
+        m.set(CtPK, eg_encrypt(pk, view(req.encode()), view(kOaepTestSeed)).value());
         w.deliver("SGA#0", m, "Device#0");
     });
     expect_check({}, "SGA#0", {}, "A1 from an unregistered device", [](SgaWorld& w) {
@@ -381,7 +384,7 @@ TEST(SgaChecks, ServerNegotiation) {
         NegotiationRequest req{SecretBytes(16, 1), to_bytes("dev-0"), to_bytes("sga-0"),
                                to_bytes("dev-1"), CipherId::aes_128_gcm};
         Message m = make_msg(A1, 557);
-        m.set(CtPK, eg_encrypt(pk, view(req.encode())).value());
+        m.set(CtPK, eg_encrypt(pk, view(req.encode()), view(kOaepTestSeed)).value());
         w.deliver("SGA#0", m, "Device#0");
     });
     expect_check({}, "SGA#0", {}, "A3 for no negotiation awaiting it", [](SgaWorld& w) {
@@ -462,7 +465,7 @@ TEST(SgaChecks, ServerA3) {
             edit(resp);
             const RsaKey pk =
                 RsaKey::from_public_pem(w.plan("Device#1").creds.attrs.at("PK")).value();
-            a3.set(CtPK, eg_encrypt(pk, view(resp.encode())).value());
+            a3.set(CtPK, eg_encrypt(pk, view(resp.encode()), view(kOaepTestSeed)).value());
             w.pump("Device#1", {Outbound{"SGA#0", a3}}, {A4});
         };
     };

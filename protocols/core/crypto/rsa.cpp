@@ -1,5 +1,6 @@
 #include "protocols/core/crypto/rsa.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -9,6 +10,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/pem.h>
+
+#include "protocols/core/crypto/hash.hpp"
 
 namespace mtc::crypto {
 
@@ -169,24 +172,51 @@ Result<std::string> RsaKey::public_pem() const {
     return drain(bio.get());
 }
 
-Result<Bytes> RsaKey::oaep_encrypt(BytesView plaintext) const {
+Result<Bytes> RsaKey::oaep_encrypt(BytesView plaintext, BytesView seed) const {
     if (!impl_) return make_error("rsa: empty key");
+    if (seed.size() != kOaepSeedLen)
+        return make_error("rsa: the OAEP seed must be " + std::to_string(kOaepSeedLen) + " bytes");
+    // EME-OAEP encoding, RFC 8017 7.1.1 step 2, with SHA-256, MGF1-SHA-256 and an empty label.
+    const std::size_t k = static_cast<std::size_t>(bits() + 7) / 8;
+    const std::size_t h = kOaepSeedLen;
+    if (k < 2 * h + 2 || plaintext.size() > k - 2 * h - 2)
+        return make_error("rsa: OAEP encrypt failed (plaintext too long?)");
+    Bytes db(k - h - 1, 0);  // lHash || PS || 0x01 || M
+    const Digest l_hash = sha256(BytesView{});
+    std::copy(l_hash.begin(), l_hash.end(), db.begin());
+    db[db.size() - plaintext.size() - 1] = 0x01;
+    std::copy(plaintext.begin(), plaintext.end(),
+              db.end() - static_cast<std::ptrdiff_t>(plaintext.size()));
+    const auto mgf1_xor = [](BytesView z, Bytes& target) {
+        for (std::uint32_t counter = 0, done = 0; done < target.size(); ++counter) {
+            const std::uint8_t c[4] = {
+                static_cast<std::uint8_t>(counter >> 24), static_cast<std::uint8_t>(counter >> 16),
+                static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)};
+            const Digest t = sha256({z, BytesView(c, 4)});
+            for (std::size_t i = 0; i < t.size() && done < target.size(); ++i)
+                target[done++] ^= t[i];
+        }
+    };
+    Bytes masked_seed(seed.begin(), seed.end());
+    mgf1_xor(seed, db);               // maskedDB = DB xor MGF(seed)
+    mgf1_xor(view(db), masked_seed);  // maskedSeed = seed xor MGF(maskedDB)
+    Bytes em;
+    em.reserve(k);
+    em.push_back(0x00);
+    em.insert(em.end(), masked_seed.begin(), masked_seed.end());
+    em.insert(em.end(), db.begin(), db.end());
+    // The RSA operation itself (RSAEP), on the encoded message.
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->pkey.get(), nullptr));
     if (!ctx) return fail("rsa: out of memory");
-    OaepParams oaep;
-    if (EVP_PKEY_encrypt_init_ex(ctx.get(), oaep.params) != 1) {
-        return fail("rsa: OAEP encrypt init failed");
-    }
-    static const unsigned char kEmpty = 0;
-    const unsigned char* in = plaintext.empty() ? &kEmpty : plaintext.data();
-    std::size_t out_len = 0;
-    if (EVP_PKEY_encrypt(ctx.get(), nullptr, &out_len, in, plaintext.size()) != 1) {
+    char pad[] = OSSL_PKEY_RSA_PAD_MODE_NONE;
+    const OSSL_PARAM raw[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, pad, 0),
+        OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_encrypt_init_ex(ctx.get(), raw) != 1) return fail("rsa: RSA encrypt init failed");
+    std::size_t out_len = k;
+    Bytes out(k);
+    if (EVP_PKEY_encrypt(ctx.get(), out.data(), &out_len, em.data(), em.size()) != 1)
         return fail("rsa: OAEP encrypt failed");
-    }
-    Bytes out(out_len);
-    if (EVP_PKEY_encrypt(ctx.get(), out.data(), &out_len, in, plaintext.size()) != 1) {
-        return fail("rsa: OAEP encrypt failed (plaintext too long?)");
-    }
     out.resize(out_len);
     return out;
 }

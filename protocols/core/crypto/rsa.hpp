@@ -1,4 +1,7 @@
-// RSA-OAEP (SHA-256, MGF1-SHA-256) on OpenSSL EVP_PKEY, owned through RAII.
+// RSA-OAEP (SHA-256, MGF1-SHA-256) on OpenSSL EVP_PKEY, owned through RAII. Encryption
+// takes OAEP's random seed from the caller (RFC 8017 7.1.1 step 2d), so a role draws it from
+// its Env's Rng like all its randomness and a seeded run encrypts the same way every time;
+// the encoding is ours, the RSA operation and the decryption OpenSSL's.
 #pragma once
 
 #include <memory>
@@ -9,6 +12,8 @@
 #include "protocols/core/result.hpp"
 
 namespace mtc::crypto {
+
+inline constexpr std::size_t kOaepSeedLen = 32;  // hLen of SHA-256
 
 class RsaKey {
 public:
@@ -25,7 +30,8 @@ public:
     [[nodiscard]] Result<std::string> public_pem() const;
     [[nodiscard]] int bits() const;
 
-    [[nodiscard]] Result<Bytes> oaep_encrypt(BytesView plaintext) const;
+    // `seed`: kOaepSeedLen fresh random bytes.
+    [[nodiscard]] Result<Bytes> oaep_encrypt(BytesView plaintext, BytesView seed) const;
     [[nodiscard]] Result<SecretBytes> oaep_decrypt(BytesView ciphertext) const;
 
 private:
