@@ -122,6 +122,7 @@ std::vector<Outbound> Device::send_reg(std::uint64_t session) {
     m.set(CidSet, encode_cid_set(cids_));
     reg_in_flight_ = true;
     reg_sent_s_ = clock().now_s();
+    reg_session_ = session;
     return {to_server(std::move(m))};
 }
 
@@ -140,6 +141,10 @@ std::vector<Outbound> Device::on_reg_ack(const Inbound& in) {
         return send_reg(m.session);
     }
     if (!reg_in_flight_) {
+        // A second acceptance on the session of the registration that just completed is the
+        // answer to the same Reg sent again (the host retransmitted it while the server was
+        // slow): dropped without a word, since a reject would end the run it was sent for.
+        if (m.session == reg_session_ && status[0] == kAccepted && registered()) return {};
         reject(m.session, server_.identity, "RegAck for no registration in flight");
         return {};
     }

@@ -88,7 +88,8 @@ private:
     CipherIdSet cids_;
     Peer server_, partner_;
     bool reg_in_flight_ = false;
-    std::int64_t reg_sent_s_ = 0;  // when the Reg in flight left (clock seconds)
+    std::int64_t reg_sent_s_ = 0;    // when the Reg in flight left (clock seconds)
+    std::uint64_t reg_session_ = 0;  // the session of the last Reg sent
     static constexpr std::int64_t kRegRetryS = 2;
     std::deque<std::uint64_t> pending_starts_;  // runs waiting for the RegAck
     SessionTable<Run> initiated_{1024};

@@ -721,6 +721,17 @@ TEST(SgaChecks, DeviceRegAck) {
         w.run();
         w.deliver("Device#0", status_msg(RegAck, 99, kAccepted), "SGA#0");
     });
+    // The same acceptance again, on the registration's own session (the answer to a
+    // retransmitted Reg): dropped without a reject, which would end the run it was sent for.
+    {
+        SgaWorld w;
+        const Message ack = w.until(RegAck, "Device#0");
+        w.deliver("Device#0", ack, "SGA#0");  // the registration completes, the run goes on
+        ASSERT_TRUE(is_registered(w, "Device#0"));
+        const std::size_t rejects = w.count("Device#0", EventKind::reject);
+        EXPECT_TRUE(w.deliver("Device#0", ack, "SGA#0").empty());
+        EXPECT_EQ(w.count("Device#0", EventKind::reject), rejects) << w.last_reject("Device#0");
+    }
     // Status 1: every start waiting for the registration is refused; nothing is stored and the
     // next start registers again.
     expect_check({}, "Device#0", {}, "registration refused (status 1)", [](SgaWorld& w) {
