@@ -262,7 +262,7 @@ DyResult DyNetwork::Impl::run(BytesView input) {
             }
             case DyOp::inject: {
                 const std::uint8_t i = p.byte(), from = p.byte(), len = p.byte();
-                Bytes bytes = p.take(std::min<std::size_t>(len * 2u, kMaxInject));
+                Bytes bytes = p.take(std::min(std::size_t{len} * 2, kMaxInject));
                 if (targets.empty()) break;
                 deliver(Frame{everyone[from % everyone.size()], targets[i % targets.size()],
                               std::move(bytes), false});
