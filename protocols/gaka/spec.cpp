@@ -20,13 +20,14 @@ std::string inst(const std::string& role, int i) {
 
 // IMSI of device k: MCC 001, MNC 01 (the test PLMN), MSIN = k in 10 digits.
 std::string imsi_of(int k) {
-    char buf[16];
+    char buf[24];  // 15 digits for k >= 0; room for any int, which GCC checks the format against
     std::snprintf(buf, sizeof buf, "00101%010d", k);
     return buf;
 }
 
 std::string sn_name(int s) {
-    char buf[8];
+    // s < kMaxSns: two digits. The buffer fits any int (GCC checks the format against it).
+    char buf[16];
     std::snprintf(buf, sizeof buf, "001-%02d", s + 1);
     return buf;
 }
