@@ -48,7 +48,7 @@ void OsRng::fill(std::span<std::uint8_t> out) {
 // SP 800-90A section 10.1.2 (HMAC_DRBG): instantiate with entropy = seed (8 bytes, big-endian)
 // and the personalisation string; K = 0x00..., V = 0x01..., then Update(seed_material).
 SeededRng::SeededRng(std::uint64_t seed, std::string_view personalisation)
-    : key_(32, 0x00), v_(32, 0x01) {
+    : k_(BytesView(std::array<std::uint8_t, 32>{}.data(), 32)), v_(32, 0x01) {
     Bytes material;
     put_u64(material, seed);
     material.insert(material.end(), personalisation.begin(), personalisation.end());
@@ -56,28 +56,30 @@ SeededRng::SeededRng(std::uint64_t seed, std::string_view personalisation)
 }
 
 void SeededRng::update(BytesView provided) {
+    crypto::Digest t{};
     auto step = [&](std::uint8_t sep) {
-        Bytes in(v_.begin(), v_.end());
-        in.push_back(sep);
-        in.insert(in.end(), provided.begin(), provided.end());
-        const auto k = crypto::hmac_sha256(view(key_), in);
-        key_.assign(k.begin(), k.end());
-        const auto v = crypto::hmac_sha256(view(key_), view(v_));
-        v_.assign(v.begin(), v.end());
+        const std::uint8_t s[1] = {sep};
+        k_.mac({view(v_), BytesView(s, 1), provided}, t);  // K = HMAC(K, V || sep || provided)
+        k_.set_key(BytesView(t.data(), t.size()));
+        k_.mac(view(v_), t);  // V = HMAC(K, V)
+        std::copy(t.begin(), t.end(), v_.begin());
     };
     step(0x00);
     if (!provided.empty()) step(0x01);
+    secure_wipe(t.data(), t.size());
 }
 
 void SeededRng::fill(std::span<std::uint8_t> out) {
+    crypto::Digest v{};
     std::size_t done = 0;
     while (done < out.size()) {
-        const auto v = crypto::hmac_sha256(view(key_), view(v_));
-        v_.assign(v.begin(), v.end());
+        k_.mac(view(v_), v);  // V = HMAC(K, V)
+        std::copy(v.begin(), v.end(), v_.begin());
         const std::size_t n = std::min(out.size() - done, v.size());
         std::copy_n(v.begin(), n, out.begin() + static_cast<std::ptrdiff_t>(done));
         done += n;
     }
+    secure_wipe(v.data(), v.size());
     update({});
 }
 

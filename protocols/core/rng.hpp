@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "protocols/core/bytes.hpp"
+#include "protocols/core/crypto/hmac_state.hpp"
 
 namespace mtc {
 
@@ -40,8 +41,10 @@ public:
 
 private:
     void update(BytesView provided);
-    SecretBytes key_;  // K
-    SecretBytes v_;    // V
+    // K as its precomputed HMAC states: the DRBG MACs under one K many times between two
+    // updates, and an EVP_MAC context per HMAC was most of a fuzz input's cost (docs/fuzzing.md).
+    crypto::HmacSha256State k_;
+    SecretBytes v_;  // V
 };
 
 // A fresh generator for one component: seeded runs derive an independent stream per
