@@ -18,7 +18,6 @@ namespace mtc::fuzz {
 namespace {
 
 constexpr std::uint64_t kSeed = 1;  // one seed: the same input always runs the same way
-constexpr std::int64_t kEpochUs = 1'735'689'600'000'000;  // 2025-01-01, as simulate's
 constexpr std::size_t kMaxOps = 256;
 constexpr std::size_t kMaxStarts = 8;
 constexpr std::size_t kMaxDeliveries = 512;
@@ -121,14 +120,8 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     const Deployment& dep = *deployments[r.hardened ? 1 : 0];
 
     MemorySink sink;
-    ManualClock clock(kEpochUs);
-    InProcConfig cfg;
-    cfg.seed = kSeed;
-    cfg.clock = &clock;
-    cfg.manual_clock = &clock;
-    cfg.sink = &sink;
-    cfg.fingerprinter = &fingerprinter;
-    InProcNetwork net(spec, dep, cfg);
+    ManualClock clock(kSeededEpochUs);
+    InProcNetwork net(spec, dep, seeded_config(kSeed, clock, sink, fingerprinter));
     attacks::Knowledge knowledge(spec);
 
     std::deque<Frame> held;   // sent, not yet delivered: the attacker decides

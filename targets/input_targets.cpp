@@ -17,6 +17,7 @@
 #include "harness/pcap/decoder.hpp"
 #include "harness/pcap/dissect.hpp"
 #include "harness/pcap/layers.hpp"
+#include "protocols/core/inproc_network.hpp"
 #include "targets/fuzz_target.hpp"
 
 namespace mtc::fuzz {
@@ -38,7 +39,7 @@ int run_pcap(const std::uint8_t* data, std::size_t size) {
     pcap::Dissector dissector(rows);
     pcap::PacketDecoder decoder(kLinkTypes[data[0] % kLinkTypes.size()], dissector);
     std::size_t pos = 1;
-    std::int64_t ts = 1'735'689'600'000'000;
+    std::int64_t ts = kSeededEpochUs;
     while (pos + 2 <= size) {
         const std::size_t len = (std::size_t{data[pos]} << 8) | data[pos + 1];
         pos += 2;

@@ -77,16 +77,10 @@ std::vector<Frame> honest_frames(const ProtocolSpec& spec, const std::string& va
     SeededRng rng(seed, "corpus-provision");
     auto d = spec.provision(o, rng);
     if (!d) return out;
-    ManualClock clock(1'735'689'600'000'000);
+    ManualClock clock(kSeededEpochUs);
     MemorySink sink;
     KeyFingerprinter fp(SecretBytes(32, 0x5a));
-    InProcConfig cfg;
-    cfg.seed = seed;
-    cfg.clock = &clock;
-    cfg.manual_clock = &clock;
-    cfg.sink = &sink;
-    cfg.fingerprinter = &fp;
-    InProcNetwork net(spec, *d, cfg);
+    InProcNetwork net(spec, *d, seeded_config(seed, clock, sink, fp));
     net.set_hook([&out](Frame f) {
         out.push_back(f);
         return std::vector<Frame>{std::move(f)};
@@ -193,7 +187,7 @@ Result<TargetSeeds> pcap_seeds(std::uint64_t seed) {
         if (!w) return w.error();
         const auto a = pcap::Endpoint4::from_host(0x7f000001, 4242);
         const auto b = pcap::Endpoint4::from_host(0x7f000002, 4242);
-        std::int64_t ts = 1'735'689'600'000'000;
+        std::int64_t ts = kSeededEpochUs;
         std::size_t n = 0;
         auto tcp = (*w)->tcp_open(ts, a, b);
         for (const Frame& f : honest_frames(*spec, "as-specified", "", seed, 1)) {

@@ -5,6 +5,17 @@
 
 namespace mtc {
 
+InProcConfig seeded_config(std::uint64_t seed, ManualClock& clock, EventSink& sink,
+                           const KeyFingerprinter& fingerprinter) {
+    InProcConfig cfg;
+    cfg.seed = seed;
+    cfg.clock = &clock;
+    cfg.manual_clock = &clock;
+    cfg.sink = &sink;
+    cfg.fingerprinter = &fingerprinter;
+    return cfg;
+}
+
 InProcNetwork::InProcNetwork(const ProtocolSpec& spec, const Deployment& deployment,
                              InProcConfig config)
     : spec_(spec), config_(config) {

@@ -39,6 +39,14 @@ struct InProcConfig {
     std::int64_t hop_us = 100;
 };
 
+// 2025-01-01T00:00:00Z: where simulated time starts in seeded runs (simulation, fuzz targets).
+inline constexpr std::int64_t kSeededEpochUs = 1'735'689'600'000'000;
+
+// A fully deterministic configuration: per-instance DRBG streams from `seed`, time from
+// `clock` (advanced per hop), events to `sink`.
+InProcConfig seeded_config(std::uint64_t seed, ManualClock& clock, EventSink& sink,
+                           const KeyFingerprinter& fingerprinter);
+
 class InProcNetwork {
 public:
     // What the hook returns for a frame in flight: the frames to deliver instead (empty: drop).

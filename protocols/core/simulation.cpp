@@ -10,9 +10,6 @@
 namespace mtc {
 namespace {
 
-// 2025-01-01T00:00:00Z: the start of simulated time in seeded runs.
-constexpr std::int64_t kSimEpochUs = 1'735'689'600'000'000;
-
 // Counts events per role and collects, per session, the key fingerprints committed and the
 // roles that committed them.
 class SummarySink final : public EventSink {
@@ -98,7 +95,7 @@ Result<SimulationResult> simulate(const ProtocolSpec& spec, const SimulationOpti
     if (opts.events != nullptr) tee.add(*opts.events);
 
     SystemClock system_clock;
-    ManualClock manual_clock(kSimEpochUs);
+    ManualClock manual_clock(kSeededEpochUs);
     auto salt_rng = make_rng(opts.seed, "key-fingerprint-salt");
     KeyFingerprinter fingerprinter(salt_rng->secret_bytes(32));
 
