@@ -74,12 +74,15 @@ for t in "${targets[@]}"; do
   esac
   out="$work/$t.callgrind"
   valgrind --tool=callgrind --callgrind-out-file="$out" "$crypto/targets/$t" "corpus/$t" >/dev/null 2>&1 || true
-  # Self cost per ELF object: "ob=" sets the current object, a cost line after "calls=" is a
-  # call's inclusive cost (skipped), every other cost line is self cost.
+  # Self cost per ELF object: "ob=" sets the current object ("cob=" names one for a call, and
+  # either may define an id's name first), a cost line after "calls=" is a call's inclusive
+  # cost (skipped), every other cost line is self cost.
   awk '
-    /^ob=/ { s = substr($0, 4); if (match(s, /^\([0-9]+\)/)) { id = substr(s, 1, RLENGTH);
-             rest = substr(s, RLENGTH + 2); if (rest != "") name[id] = rest; cur = name[id] }
-             else cur = s; next }
+    /^c?ob=/ { callee = ($0 ~ /^cob=/); s = substr($0, callee ? 5 : 4);
+             if (match(s, /^\([0-9]+\)/)) { id = substr(s, 1, RLENGTH);
+               rest = substr(s, RLENGTH + 2); if (rest != "") name[id] = rest; o = name[id] }
+             else o = s;
+             if (!callee) cur = o; next }
     /^calls=/ { skip = 1; next }
     /^[0-9+*-]/ { if (skip) { skip = 0; next } n = split($0, a, " "); if (n >= 2) self[cur] += a[2]; next }
     END { for (o in self) { total += self[o]; if (o ~ /libcrypto/) c += self[o] }

@@ -1,7 +1,9 @@
 #include "harness/runner/live_deployment.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <sys/resource.h>
@@ -136,11 +138,37 @@ Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& lo
         if (!i.process) continue;
         if (auto s = d->spawn_process(i); !s) return s.error();
     }
+    std::vector<LiveInstance*> processes;
     for (auto& i : d->inst_) {
         if (!i.process) continue;
         if (auto s = d->connect_control(i); !s) return s.error();
+        processes.push_back(&i);
     }
+    if (auto s = d->await_ready(processes); !s) return s.error();
     return d;
+}
+
+Status LiveDeployment::await_ready(const std::vector<LiveInstance*>& which) {
+    // connect() returns once the kernel queued the connection, before the process accept()ed
+    // it; an event it emits in between reaches no client and is lost (a role's first "begin",
+    // seen under load). A status reply proves the process holds the connection.
+    for (LiveInstance* i : which) {
+        i->ready = false;
+        if (i->client) i->client->send(R"({"cmd":"status"})");
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10) +
+                          std::chrono::milliseconds(20) * which.size();
+    for (;;) {
+        const auto waiting = std::find_if(which.begin(), which.end(),
+                                          [](const LiveInstance* i) { return !i->ready; });
+        if (waiting == which.end()) return Ok{};
+        if (std::chrono::steady_clock::now() >= deadline || !(*waiting)->client) {
+            return make_error(
+                (*waiting)->name +
+                " did not answer on its control socket (see its log: " + (*waiting)->log + ")");
+        }
+        loop_.run_for(std::chrono::milliseconds(20));
+    }
 }
 
 LiveDeployment::~LiveDeployment() {
@@ -206,7 +234,11 @@ void LiveDeployment::on_line(LiveInstance& i, const std::string& line) {
         if (on_io_) on_io_(i);
         return;
     }
-    if (j.contains("reply") || !j.contains("kind")) return;
+    if (j.contains("reply")) {
+        i.ready = true;
+        return;
+    }
+    if (!j.contains("kind")) return;
     auto e = event_from_json(line);
     if (e && on_event_) on_event_(i, *e, line);
 }
@@ -223,7 +255,8 @@ Status LiveDeployment::restart(LiveInstance& i) {
     i.base_out += i.out;
     i.in = i.out = 0;
     ++i.restarts;
-    return spawn(i);
+    if (auto s = spawn(i); !s) return s;
+    return await_ready({&i});
 }
 
 std::vector<std::string> LiveDeployment::shutdown() {
@@ -233,10 +266,25 @@ std::vector<std::string> LiveDeployment::shutdown() {
     for (auto& i : inst_) {
         if (i.child) i.child->signal(SIGTERM);
     }
+    // They exit side by side, so one deadline for all, growing with their number: a hundred
+    // sanitised processes running their leak check at exit on two cores need more than the
+    // 3 s one process does. One still running then is killed and reported as hung.
+    const auto grace =
+        std::chrono::milliseconds(3000 + 100 * static_cast<std::int64_t>(inst_.size()));
+    const auto deadline = std::chrono::steady_clock::now() + grace;
     for (auto& i : inst_) {
         if (!i.child) continue;
-        if (!i.child->wait_for(std::chrono::milliseconds(3000)))
+        const auto left = std::max(std::chrono::steady_clock::duration::zero(),
+                                   deadline - std::chrono::steady_clock::now());
+        if (!i.child->wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(left))) {
             i.child->stop(std::chrono::milliseconds(0));
+            char within[32];
+            std::snprintf(within, sizeof within, "%.1f s",
+                          static_cast<double>(grace.count()) / 1000);
+            failures.push_back(i.name + " did not exit within " + within +
+                               " of SIGTERM and was killed (see " + i.log + ")");
+            continue;
+        }
         if (auto code = i.child->exit_code(); code && *code != 0) {
             failures.push_back(i.name + " exited with code " + std::to_string(*code) + " (see " +
                                i.log + ")");

@@ -41,7 +41,8 @@ struct LiveInstance {
     std::vector<std::string> argv;
     std::unique_ptr<ControlClient> client;
     std::optional<Child> child;
-    std::uint64_t in = 0, out = 0;            // frames, this incarnation (from io lines)
+    std::uint64_t in = 0, out = 0;  // frames, this incarnation (from io lines)
+    bool ready = false;             // its process answered a status request on the control socket
     std::uint64_t base_in = 0, base_out = 0;  // of earlier incarnations
     int restarts = 0;
 };
@@ -104,6 +105,8 @@ private:
     Status spawn(LiveInstance& i);  // spawn_process, then connect_control
     Status spawn_process(LiveInstance& i);
     Status connect_control(LiveInstance& i);
+    // Sends every process in `which` a status request and runs the loop until each answered.
+    Status await_ready(const std::vector<LiveInstance*>& which);
     void on_line(LiveInstance& i, const std::string& line);
 
     net::EventLoop& loop_;
