@@ -8,7 +8,7 @@ cmake -S "$SRC/mtcfuzz" -B build -G Ninja \
   -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_CXX_FLAGS="$CXXFLAGS"
 cmake --build build --target mtc_fuzz
 corpus="$SRC/mtcfuzz/corpus"
-for target in $(MTC_FUZZ_LIST=1 build/targets/mtc_fuzz | cut -d' ' -f1); do
+for target in $(MTC_FUZZ_LIST=1 build/targets/mtc_fuzz | awk '$1 == "mtc-fuzz-target" { print $2 }'); do
   cp build/targets/mtc_fuzz "$OUT/$target"
   [ -f "$corpus/dict/$target.dict" ] && cp "$corpus/dict/$target.dict" "$OUT/"
   [ -f "$corpus/options/$target.options" ] && cp "$corpus/options/$target.options" "$OUT/"

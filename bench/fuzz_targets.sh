@@ -29,7 +29,7 @@ done
 if [ ${#targets[@]} -eq 0 ]; then
   multi="$bins/mtc_fuzz_libfuzzer"
   [ -x "$multi" ] || multi="$bins/mtc_fuzz"
-  mapfile -t targets < <(MTC_FUZZ_LIST=1 "$multi" | cut -d' ' -f1)
+  mapfile -t targets < <(MTC_FUZZ_LIST=1 "$multi" | awk '$1 == "mtc-fuzz-target" { print $2 }')
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -68,7 +68,7 @@ echo
 echo "| role target | libcrypto share of instructions |"
 echo "|---|---:|"
 for t in "${targets[@]}"; do
-  case "$(MTC_FUZZ_LIST=1 "$crypto/targets/mtc_fuzz" | awk -v t="$t" '$1 == t { print $2 }')" in
+  case "$(MTC_FUZZ_LIST=1 "$crypto/targets/mtc_fuzz" | awk -v t="$t" '$1 == "mtc-fuzz-target" && $2 == t { print $3 }')" in
     role) ;;
     *) continue ;;
   esac

@@ -41,9 +41,11 @@ void print_targets(std::FILE* out) {
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     using namespace mtc::fuzz;
     if (std::getenv("MTC_FUZZ_LIST") != nullptr) {  // for the build's links and ctest
+        // Each line starts with a marker: an engine's driver may print its own text first
+        // (AFL++'s does, on stdout).
         for (const FuzzTarget& t : fuzz_targets()) {
-            std::printf("%s %s %s\n", t.name.c_str(), std::string(to_string(t.kind)).c_str(),
-                        t.description.c_str());
+            std::printf("mtc-fuzz-target %s %s %s\n", t.name.c_str(),
+                        std::string(to_string(t.kind)).c_str(), t.description.c_str());
         }
         std::exit(0);
     }

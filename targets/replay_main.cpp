@@ -2,7 +2,7 @@
 // and triage's reproductions do. Started as a target's link (or with $MTC_FUZZ_TARGET set):
 //
 //   <target> FILE|DIR...   runs every file (directories: every regular file in them, sorted)
-//   mtc_fuzz --list        the targets, one per line: name, kind, description
+//   mtc_fuzz --list        the targets, one per line: mtc-fuzz-target NAME KIND DESCRIPTION
 //                          (so does any engine's build with MTC_FUZZ_LIST=1 set)
 //
 // Exit 0 when every input ran; 2 on usage errors or an unreadable input. A finding aborts

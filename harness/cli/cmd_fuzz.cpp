@@ -6,6 +6,7 @@
 // output directory). Exit 0: no crash; 1: a crash or security finding; 2: usage (a target not
 // built); 3: an engine could not be run.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -73,7 +74,10 @@ void read_afl_progress(Job& j) {
         key.erase(key.find_last_not_of(' ') + 1);
         const std::string value = line.substr(colon + 1);
         if (key == "execs_done") j.execs = std::strtoull(value.c_str(), nullptr, 10);
-        if (key == "execs_per_sec") j.exec_s = std::strtod(value.c_str(), nullptr);
+        if (key == "execs_per_sec") {
+            const double r = std::strtod(value.c_str(), nullptr);
+            j.exec_s = std::isfinite(r) ? r : 0;  // "inf" before the first second has passed
+        }
         if (key == "corpus_count") j.corpus = std::strtoull(value.c_str(), nullptr, 10);
         if (key == "edges_found") j.coverage = std::strtoull(value.c_str(), nullptr, 10);
     }
