@@ -121,10 +121,11 @@ int regen(const std::vector<std::string>& args) {
 }  // namespace
 
 int cmd_corpus(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    if (args.empty()) return usage_error("corpus", "missing subcommand (try: corpus regen)");
+    if (args[0] == "--help" || args[0] == "-h") {
         std::cout << "usage: mtcfuzz corpus regen [-o DIR] [--seed S] [--target T]... [--clean]\n"
                      "  regen   seed corpora, dictionaries and .options for every fuzz target\n";
-        return args.empty() ? kUsage : kOk;
+        return kOk;
     }
     if (args[0] == "regen") return regen({args.begin() + 1, args.end()});
     return usage_error("corpus", "unknown subcommand '" + args[0] + "' (try: corpus regen)");

@@ -65,7 +65,10 @@ TEST(Cli, BadInputIsAOneLineErrorWithExitTwo) {
          {"frobnicate", "simulate prose --sessions nope", "simulate prose --bogus",
           "simulate nosuch", "simulate prose --variant relaxed", "simulate prose --instances MTCd",
           "simulate prose --instances Eve=2", "simulate prose --instances GW=1",
-          "simulate prose --sessions 0", "simulate prose --mode basic --extended", "simulate"}) {
+          "simulate prose --sessions 0", "simulate prose --mode basic --extended", "simulate",
+          "fuzz nosuch_fuzzer", "fuzz --engine honggfuzz", "fuzz --time 0",
+          "fuzz prose_MTCd_fuzzer --bin-dir /nonexistent", "corpus", "corpus grow",
+          "corpus regen --target nosuch_fuzzer", "run prose --retransmit-ms -1"}) {
         auto r = run(args);
         EXPECT_EQ(r.code, 2) << args;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
@@ -141,6 +144,45 @@ TEST(Cli, ListShowsProtocolsAndClaims) {
     bool found = false;
     for (const auto& c : j[0]["claims"]) found = found || c["id"] == "injective:MTCd->MTCs";
     EXPECT_TRUE(found);
+}
+
+}  // namespace
+
+namespace {
+
+// corpus regen: every target gets seeds, a dictionary and an options file; the same seed
+// writes the same bytes.
+TEST(Cli, CorpusRegenWritesEveryTargetsSeedsDictionaryAndOptions) {
+    const auto base =
+        std::filesystem::temp_directory_path() / ("cli_corpus_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(base);
+    auto r = run("corpus regen --seed 3 --json -o " + (base / "a").string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << r.out;
+    auto list = run("fuzz --list");
+    ASSERT_EQ(list.code, 0);
+    std::istringstream lines(list.out);
+    std::string line;
+    std::size_t targets = 0;
+    while (std::getline(lines, line)) {
+        const std::string name = line.substr(0, line.find(' '));
+        ++targets;
+        ASSERT_TRUE(j.contains(name)) << name;
+        EXPECT_GT(j[name]["seeds"].get<int>(), 0) << name;
+        EXPECT_TRUE(std::filesystem::exists(base / "a" / "dict" / (name + ".dict"))) << name;
+        EXPECT_THAT(slurp((base / "a" / "options" / (name + ".options")).string()),
+                    HasSubstr("[libfuzzer]"));
+    }
+    EXPECT_EQ(j.size(), targets);
+    ASSERT_EQ(
+        run("corpus regen --seed 3 --target prose_decoder_fuzzer -o " + (base / "b").string()).code,
+        0);
+    for (const auto& e : std::filesystem::directory_iterator(base / "b" / "prose_decoder_fuzzer")) {
+        const auto twin = base / "a" / "prose_decoder_fuzzer" / e.path().filename();
+        EXPECT_EQ(slurp(e.path().string()), slurp(twin.string())) << e.path();
+    }
+    std::filesystem::remove_all(base);
 }
 
 }  // namespace

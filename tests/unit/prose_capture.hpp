@@ -47,13 +47,7 @@ struct ProseCapture {
         EXPECT_TRUE(dep.ok()) << (dep.ok() ? "" : dep.error().describe());
         if (!dep.ok()) return;
         d = std::move(dep).value();
-        InProcConfig cfg;
-        cfg.seed = seed;
-        cfg.clock = &clock;
-        cfg.manual_clock = &clock;
-        cfg.sink = &sink;
-        cfg.fingerprinter = &fp;
-        InProcNetwork net(prose_spec(), d, cfg);
+        InProcNetwork net(prose_spec(), d, seeded_config(seed, clock, sink, fp));
         std::string run;
         net.set_hook([this, &run](Frame f) {
             frames.push_back(CapturedFrame{f, run, clock.now_us()});
