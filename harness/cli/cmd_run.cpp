@@ -41,6 +41,11 @@ void print_text(const ProtocolSpec& spec, const runner::LiveRunOptions& o,
                     static_cast<unsigned long long>(r.hub.tcp_connections),
                     static_cast<unsigned long long>(r.hub.tcp_bytes));
     }
+    for (const auto& [role, n] : r.copies_dropped) {
+        if (n != 0)
+            std::printf("%s: dropped %llu retransmitted copies of frames it had handled\n",
+                        role.c_str(), static_cast<unsigned long long>(n));
+    }
     for (const auto& [reason, n] : r.failures) std::printf("failure x%zu: %s\n", n, reason.c_str());
     std::printf("result: %s (%zu of %zu sessions committed on every role)\n",
                 r.all_committed() ? "ok" : "FAILED", r.sessions_committed, r.sessions_started);
@@ -64,6 +69,7 @@ nlohmann::ordered_json to_json(const runner::LiveRunOptions& o, const runner::Li
     j["roles"] = role_table_json(r.roles);
     j["failures"] = r.failures;
     j["hub"] = {{"datagrams", r.hub.datagrams}, {"tcp_connections", r.hub.tcp_connections}};
+    j["copies_dropped"] = r.copies_dropped;
     j["ok"] = r.all_committed();
     j["workdir"] =
         r.workdir.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.workdir);
@@ -94,6 +100,7 @@ int cmd_run(const std::vector<std::string>& args) {
         ("addr-prefix", po::value(&o.addr_prefix), "127.A.B: instance k on 127.A.B.(k+1), hub fronts on .(k+129); from k = 120 on the next /24s, 127.A.(B + k/120).(k%120 + 1) (default: random)")
         ("stall-timeout", po::value(&stall_s)->default_value(10), "give up when no session ends for S seconds")
         ("retransmit-ms", po::value<int>(), "the roles' first retransmission timeout (see 'mtcfuzz role --help'); 0: initiators never retransmit, so the pcap holds each protocol message once (default: the role's 200)")
+        ("retransmit-tries", po::value<int>(), "the roles' retransmissions of a flight before its run is given up (default: the role's 3)")
         ("json", po::bool_switch(), "print the summary as JSON");
     // clang-format on
     po::positional_options_description pos;
@@ -124,6 +131,11 @@ int cmd_run(const std::vector<std::string>& args) {
         const int ms = (*vm)["retransmit-ms"].as<int>();
         if (ms < 0 || ms > 60000) return usage_error("run", "--retransmit-ms must be 0..60000");
         o.retransmit_ms = ms;
+    }
+    if (vm->count("retransmit-tries") != 0) {
+        const int n = (*vm)["retransmit-tries"].as<int>();
+        if (n < 0 || n > 20) return usage_error("run", "--retransmit-tries must be 0..20");
+        o.retransmit_tries = n;
     }
     if (!o.addr_prefix.empty() && !runner::AddressPrefix::parse(o.addr_prefix)) {
         return usage_error(

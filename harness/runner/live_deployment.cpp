@@ -125,6 +125,10 @@ Result<std::unique_ptr<LiveDeployment>> LiveDeployment::start(net::EventLoop& lo
             i.argv.push_back("--retransmit-ms");
             i.argv.push_back(std::to_string(*o.retransmit_ms));
         }
+        if (o.retransmit_tries) {
+            i.argv.push_back("--retransmit-tries");
+            i.argv.push_back(std::to_string(*o.retransmit_tries));
+        }
         if (auto w = o.weaken.find(i.role); w != o.weaken.end()) {
             for (const auto& check : w->second) {
                 i.argv.push_back("--weaken");
@@ -231,6 +235,7 @@ void LiveDeployment::on_line(LiveInstance& i, const std::string& line) {
     if (auto io = j.find("io"); io != j.end() && io->is_object()) {
         i.in = io->value("in", std::uint64_t{0});
         i.out = io->value("out", std::uint64_t{0});
+        i.copies_dropped = io->value("copies_dropped", std::uint64_t{0});
         if (on_io_) on_io_(i);
         return;
     }

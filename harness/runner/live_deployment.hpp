@@ -41,8 +41,9 @@ struct LiveInstance {
     std::vector<std::string> argv;
     std::unique_ptr<ControlClient> client;
     std::optional<Child> child;
-    std::uint64_t in = 0, out = 0;  // frames, this incarnation (from io lines)
-    bool ready = false;             // its process answered a status request on the control socket
+    std::uint64_t in = 0, out = 0;     // frames, this incarnation (from io lines)
+    std::uint64_t copies_dropped = 0;  // retransmitted copies its process dropped (io lines)
+    bool ready = false;  // its process answered a status request on the control socket
     std::uint64_t base_in = 0, base_out = 0;  // of earlier incarnations
     int restarts = 0;
 };
@@ -59,6 +60,7 @@ struct LiveDeploymentOptions {
     // Passed as --retransmit-ms when set; campaigns use 0 (the engine plays the network and
     // roles never retransmit), `mtcfuzz run` keeps the role's default.
     std::optional<int> retransmit_ms;
+    std::optional<int> retransmit_tries;  // passed as --retransmit-tries when set
     bool direct = false;  // no hub: peers get each other's real addresses (`mtcfuzz run --direct`)
 };
 

@@ -60,6 +60,7 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
     lo.addr_prefix = o.addr_prefix;
     lo.direct = o.direct;
     lo.retransmit_ms = o.retransmit_ms;
+    lo.retransmit_tries = o.retransmit_tries;
     const auto t_start = std::chrono::steady_clock::now();
     auto dep = LiveDeployment::start(loop, lo, writer.get());
     if (!dep) return dep.error();
@@ -170,6 +171,7 @@ Result<LiveRunResult> live_run(const LiveRunOptions& o) {
 
     // Let the last events drain, then stop every process and check how it ended.
     loop.run_for(std::chrono::milliseconds(50));
+    for (const auto& i : d.instances()) result.copies_dropped[i.role] += i.copies_dropped;
     for (const auto& f : d.shutdown()) ++result.failures[f];
     if (d.has_hub()) {
         result.hub = d.hub().stats();

@@ -39,6 +39,7 @@ struct LiveRunOptions {
     // The roles' --retransmit-ms when set (0: initiators never retransmit, so the hub counts
     // only protocol messages; `mtcfuzz bench`); the role's default otherwise.
     std::optional<int> retransmit_ms;
+    std::optional<int> retransmit_tries;  // the roles' --retransmit-tries when set
     std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
@@ -50,6 +51,9 @@ struct LiveRunResult {
     HubStats hub;
     // The hub's traffic by (sender role, receiver role), summed over instances (HubStats::links).
     std::map<std::pair<std::string, std::string>, HubLinkStats> role_links;
+    // Retransmitted copies the roles' processes recognised and dropped, by role (frames that
+    // reached a role twice within the retransmission window; 0 with --retransmit-ms 0).
+    std::map<std::string, std::uint64_t> copies_dropped;
     double wall_s = 0;     // the sessions, from the first start to the last end
     double startup_s = 0;  // provisioning and starting every process (LiveDeployment::start)
     std::string workdir;

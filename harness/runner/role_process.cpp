@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/net/duplicate_filter.hpp"
 #include "harness/net/endpoint.hpp"
 #include "harness/net/event_loop.hpp"
 #include "harness/net/retransmit.hpp"
@@ -70,10 +71,25 @@ private:
     // counts broadcast.
     void deliver(BytesView frame, const Address& from, const std::optional<std::string>& peer) {
         ++frames_in_;
-        send(deliver_frame(*role_, *spec_->schema, frame, from, peer));
+        if (!duplicates_ || !duplicates_->repeated(from, frame, net::DuplicateFilter::Clock::now()))
+            send(deliver_frame(*role_, *spec_->schema, frame, from, peer));
         broadcast_io();
     }
-    [[nodiscard]] json io() const { return {{"in", frames_in_}, {"out", frames_out_}}; }
+    [[nodiscard]] json io() const {
+        json j = {{"in", frames_in_}, {"out", frames_out_}};
+        if (duplicates_) j["copies_dropped"] = duplicates_->dropped();
+        return j;
+    }
+    // The schedule for one flight: copies over UDP; over a stream TCP retransmits by itself,
+    // so the same give-up deadline with no copies.
+    [[nodiscard]] net::RetransmitPolicy policy_for(
+        const std::vector<std::pair<Address, Bytes>>& flight) const {
+        const net::RetransmitPolicy udp{std::chrono::milliseconds(o_.retransmit_ms), 2,
+                                        static_cast<unsigned>(o_.retransmit_tries)};
+        for (const auto& [to, frame] : flight)
+            if (std::string_view(to).substr(0, 4) != "tls:") return udp;
+        return {udp.give_up_after(), 2, 0};
+    }
     void broadcast_io() {
         if (control_) control_->broadcast(json{{"io", io()}}.dump());
     }
@@ -108,7 +124,8 @@ private:
         std::unique_ptr<net::Retransmitter> retransmitter;
     };
     std::map<std::uint64_t, Pending> pending_;
-    std::optional<std::uint64_t> sending_session_;  // set while start() output is being sent
+    // Set when retransmission is on: a retransmitted copy reaching this process is dropped.
+    std::optional<net::DuplicateFilter> duplicates_;
 };
 
 int RoleHost::setup() {
@@ -186,6 +203,11 @@ int RoleHost::setup() {
                               o_.tls_key.value_or((dir / "key.pem").string())};
     }
 
+    if (o_.retransmit_ms != 0) {
+        duplicates_.emplace(net::RetransmitPolicy{std::chrono::milliseconds(o_.retransmit_ms), 2,
+                                                  static_cast<unsigned>(o_.retransmit_tries)}
+                                .give_up_after());
+    }
     if (o_.events_file) {
         events_out_ = std::make_unique<std::ofstream>(*o_.events_file, std::ios::app);
         if (!*events_out_) return fail(2, "cannot open events file " + *o_.events_file);
@@ -252,15 +274,22 @@ void RoleHost::attach(const std::shared_ptr<net::StreamConn>& conn, const std::s
 }
 
 void RoleHost::send(std::vector<Outbound> out) {
+    // An initiator's output for a run it is waiting on is the run's next flight: the peer
+    // answered, so that flight replaces the one being retransmitted, on a fresh schedule.
+    std::set<std::uint64_t> next_flight;
     for (auto& o : out) {
         auto bytes = encode(*spec_->schema, o.msg);
         if (!bytes) {
             role_->env().events->error(o.msg.session, "encode: " + bytes.error().describe());
             continue;
         }
-        if (sending_session_) pending_[*sending_session_].frames.emplace_back(o.to, *bytes);
+        if (auto p = pending_.find(o.msg.session); p != pending_.end()) {
+            if (next_flight.insert(o.msg.session).second) p->second.frames.clear();
+            p->second.frames.emplace_back(o.to, *bytes);
+        }
         send_frame(o.to, *bytes, o.msg.session);
     }
+    for (const std::uint64_t session : next_flight) arm_retransmit(session);
 }
 
 void RoleHost::send_frame(const Address& to, const Bytes& frame, std::uint64_t session) {
@@ -304,24 +333,17 @@ void RoleHost::send_frame(const Address& to, const Bytes& frame, std::uint64_t s
 void RoleHost::start_run() {
     auto out = role_->start();
     if (out.empty()) return;
-    // The frames of the run's first flight are remembered (in send) for retransmission.
-    const std::uint64_t session = out.front().msg.session;
-    if (o_.retransmit_ms == 0) {  // never retransmitted, never timed out: nothing to remember
-        send(std::move(out));
-        return;
-    }
-    sending_session_ = session;
+    // With retransmission on, the run is remembered before its first flight goes out, so that
+    // send() records the flight and arms its schedule.
+    if (o_.retransmit_ms != 0) pending_[out.front().msg.session];
     send(std::move(out));
-    sending_session_.reset();
-    arm_retransmit(session);
 }
 
 void RoleHost::arm_retransmit(std::uint64_t session) {
     auto it = pending_.find(session);
     if (it == pending_.end()) return;
-    const net::RetransmitPolicy policy{std::chrono::milliseconds(o_.retransmit_ms), 2,
-                                       static_cast<unsigned>(o_.retransmit_tries)};
-    it->second.retransmitter = std::make_unique<net::Retransmitter>(loop_, policy);
+    it->second.retransmitter =
+        std::make_unique<net::Retransmitter>(loop_, policy_for(it->second.frames));
     it->second.retransmitter->arm(
         [this, session] {
             auto p = pending_.find(session);

@@ -125,6 +125,10 @@ private:
     // ---- sn_group.cpp
     std::vector<Outbound> on_group_attach(const Inbound& in);
     std::vector<Outbound> on_group_auth_data_resp(const Inbound& in);
+    // Sends GroupAuthDataReq{IMSI_L, GID} on `session` and records the fetch; nullopt (after
+    // an error event) when it cannot be sealed.
+    std::optional<Outbound> start_fetch(const std::string& gid, Group& g, std::uint64_t session,
+                                        const std::string& imsi_l);
     // GroupAuthReq{RAND_i, AUTN_i, RAND_G, MAC_G} and the begin event.
     Outbound group_challenge(std::uint64_t session, Attach& a, const Context& ctx);
     // The context from the fetch's parts; then the leader's AuthReq and the queued members'.

@@ -5,6 +5,7 @@
 // fetch is in flight wait for it. A member whose vector is used up makes the SN fetch the group
 // again for its first leader (the member waits and gets a GroupAuthReq from the new vectors).
 #include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -136,21 +137,29 @@ std::vector<Outbound> Sn::on_group_attach(const Inbound& in) {
     if (g.fetch) return {};
     // The SN asks the HN for the group's vectors: for this requester as the leader on the
     // group's first fetch (it gets the full AKA), else for the group's leader again.
-    const std::string imsi_l = refresh ? g.leader : imsi;
-    auto out = to_hn(kGakaProtocolId, GroupAuthDataReq, m.session,
-                     view(encode_body(GroupAuthDataReqBody{imsi_l, gid})));
+    auto out = start_fetch(gid, g, m.session, refresh ? g.leader : imsi);
     if (!out) {
-        events().error(m.session, "sealing GroupAuthDataReq failed: " + out.error().reason);
         if (!refresh) attaches_.take(m.session);  // a queued member waits for a later fetch
         return {};
     }
+    return {std::move(out).value()};
+}
+
+std::optional<Outbound> Sn::start_fetch(const std::string& gid, Group& g, std::uint64_t session,
+                                        const std::string& imsi_l) {
+    auto out = to_hn(kGakaProtocolId, GroupAuthDataReq, session,
+                     view(encode_body(GroupAuthDataReqBody{imsi_l, gid})));
+    if (!out) {
+        events().error(session, "sealing GroupAuthDataReq failed: " + out.error().reason);
+        return std::nullopt;
+    }
     Fetch f;
-    f.session = m.session;
+    f.session = session;
     f.imsi_l = imsi_l;
     f.started_us = now_us();
     g.fetch = std::move(f);
-    fetch_gid_[m.session] = gid;
-    return {std::move(out).value()};
+    fetch_gid_[session] = gid;
+    return std::move(out).value();
 }
 
 std::vector<Outbound> Sn::on_group_auth_data_resp(const Inbound& in) {
@@ -226,8 +235,12 @@ std::vector<Outbound> Sn::install(const std::string& gid, Group& g) {
     Context ctx;
     ctx.gak = first.gak;
     ctx.rand_g = first.rand_g;
+    std::set<std::string> fetched = {f.imsi_l};  // every device this fetch brought a vector for
     for (auto& [index, part] : f.got) {
-        for (MemberAv& mv : part.members) ctx.avs.emplace(mv.imsi, std::move(mv.av));
+        for (MemberAv& mv : part.members) {
+            fetched.insert(mv.imsi);
+            ctx.avs.emplace(mv.imsi, std::move(mv.av));
+        }
     }
     g.ctx = std::move(ctx);  // replaces any older context of the group
     g.touched = ++tick_;
@@ -254,6 +267,12 @@ std::vector<Outbound> Sn::install(const std::string& gid, Group& g) {
         }
         auto it = g.ctx->avs.find(w.imsi);
         if (it == g.ctx->avs.end()) {
+            if (fetched.count(w.imsi) != 0) {
+                // The device's vector went to an earlier attach of its own in this queue: it
+                // waits for the group's next vectors, as a member with a spent vector does.
+                g.queue.push_back(w);
+                continue;
+            }
             reject(w.session, w.imsi, "IMSI is not in the group's vectors", {{"GID", gid}});
             attaches_.take(w.session);
             continue;
@@ -261,6 +280,14 @@ std::vector<Outbound> Sn::install(const std::string& gid, Group& g) {
         a->av = std::move(it->second);
         g.ctx->avs.erase(it);
         out.push_back(group_challenge(w.session, *a, *g.ctx));
+    }
+    if (!g.queue.empty()) {
+        // Each fetch brings every waiting device a new vector, so the queue drains.
+        if (auto more = start_fetch(gid, g, g.queue.front().session, g.leader)) {
+            out.push_back(std::move(more).value());
+        } else {
+            drop_waiting(g, "the group's next vectors could not be requested");
+        }
     }
     return out;
 }

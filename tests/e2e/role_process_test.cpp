@@ -277,8 +277,9 @@ TEST(RoleProcess, BroadcastsIoCountsAfterEveryFrameAndStart) {
     auto sock = net::UdpSocket::bind(loop, *net::parse_endpoint(d.prefix + "9:0"));
     ASSERT_TRUE(sock.ok());
     const auto target = *net::parse_endpoint(d.addr("UE#0"));
-    const Bytes junk = {0x4d, 0x46, 0x01, 0x02, 0x03};
+    // Three different frames: an identical one would be dropped as a retransmitted copy.
     for (std::size_t n = 1; n <= 3; ++n) {
+        const Bytes junk = {0x4d, 0x46, 0x01, 0x02, static_cast<std::uint8_t>(n)};
         ASSERT_TRUE((*sock)->send_to(target, junk));
         ASSERT_TRUE(d.until([&] {
             return !d.io("UE#0").empty() && d.io("UE#0").back().first == n;
@@ -319,6 +320,38 @@ TEST(RoleProcess, BroadcastsIoCountsAfterEveryFrameAndStart) {
         const auto s = d.io("MTCs#0");
         return !s.empty() && s.back() == std::pair<std::size_t, std::size_t>{1, 1};
     }));
+}
+
+// The last copies_dropped an instance reported in an io line.
+std::uint64_t copies_dropped(const Deployment& d, const std::string& instance) {
+    std::uint64_t n = 0;
+    for (const auto& e : d.events) {
+        if (e.value("_from", "") == instance && e.contains("io"))
+            n = e["io"].value("copies_dropped", std::uint64_t{0});
+    }
+    return n;
+}
+
+TEST(RoleProcess, AFrameRepeatedWithinTheRetransmissionWindowIsDroppedOnce) {
+    // Default retransmission (200 ms, 3 tries: a 3 s window): the role handles a frame once
+    // and drops its copies; with --retransmit-ms 0 every copy reaches the role.
+    for (const bool filtered : {true, false}) {
+        std::map<std::string, std::vector<std::string>> extra;
+        if (!filtered) extra["UE#0"] = {"--retransmit-ms", "0"};
+        Deployment d(filtered ? "dup" : "dup0", extra);
+        net::EventLoop loop;
+        auto sock = net::UdpSocket::bind(loop, *net::parse_endpoint(d.prefix + "9:0"));
+        ASSERT_TRUE(sock.ok());
+        const auto target = *net::parse_endpoint(d.addr("UE#0"));
+        const Bytes junk = {0x4d, 0x46, 0x01, 0x02, 0x03};
+        for (std::size_t n = 1; n <= 3; ++n) {
+            ASSERT_TRUE((*sock)->send_to(target, junk));
+            ASSERT_TRUE(
+                d.until([&] { return !d.io("UE#0").empty() && d.io("UE#0").back().first == n; }));
+        }
+        EXPECT_EQ(d.count("UE#0", "reject"), filtered ? 1u : 3u) << filtered;
+        EXPECT_EQ(copies_dropped(d, "UE#0"), filtered ? 2u : 0u) << filtered;
+    }
 }
 
 TEST(RoleProcess, WeakenIsCheckedAgainstTheBuildAndTheRolesChecks) {

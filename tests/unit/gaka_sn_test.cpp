@@ -763,6 +763,37 @@ TEST(GakaSnGroup, MembersArrivingDuringTheFetchAreQueuedAndServed) {
     EXPECT_EQ(w.to_hn, 1u);
 }
 
+TEST(GakaSnGroup, ADeviceQueuedTwiceIsServedTwiceThroughAnotherFetch) {
+    // Two attaches of one device wait for the same fetch (a live run with more sessions in
+    // flight than devices): the fetch brings one vector for it, so the second attach waits for
+    // the group's next vectors instead of being refused as a stranger.
+    SnWorld w(kGakaProtocolId);
+    const std::string leader = imsi_of(1);
+    const auto members = members_of(2);
+    auto req = w.group_attach(leader, 1);
+    ASSERT_EQ(req.size(), 1u);
+    EXPECT_TRUE(w.group_attach(members[0], 10).empty());
+    EXPECT_TRUE(w.group_attach(members[0], 11).empty());
+    EXPECT_TRUE(w.group_attach(leader, 12).empty());  // the leader again, too
+    auto out = w.deliver(w.hn_group_answer(req[0].msg, members).at(0), kHnAddress);
+    ASSERT_EQ(out.size(), 3u) << w.sn_reject();
+    EXPECT_EQ(out[0].msg.type, AuthReq);  // the leader's first attach: full AKA with AV_L
+    member_run(w, members[0], 10, out[1].msg);
+    // The next fetch, for the group's leader, on the first waiting session.
+    EXPECT_EQ(out[2].to, kHnAddress);
+    EXPECT_EQ(out[2].msg.type, GroupAuthDataReq);
+    EXPECT_EQ(out[2].msg.session, 11u);
+    EXPECT_EQ(w.to_hn, 2u);
+    EXPECT_EQ(
+        decode_group_auth_data_req(view(open_box(view(w.k_sh), out[2].msg).value())).value().imsi_l,
+        leader);
+    auto next = w.deliver(w.hn_group_answer(out[2].msg, members).at(0), kHnAddress);
+    ASSERT_EQ(next.size(), 2u) << w.sn_reject();
+    member_run(w, members[0], 11, next[0].msg);
+    member_run(w, leader, 12, next[1].msg);  // a member's challenge from the new AV_L
+    EXPECT_EQ(w.sn_count(EventKind::reject), 0u) << w.sn_reject();
+}
+
 TEST(GakaSnGroup, EachVectorIsUsedOnce) {
     SnWorld w(kGakaProtocolId);
     const auto members = members_of(2);

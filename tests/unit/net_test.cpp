@@ -23,6 +23,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/net/duplicate_filter.hpp"
 #include "harness/net/endpoint.hpp"
 #include "harness/net/event_loop.hpp"
 #include "harness/net/framing.hpp"
@@ -875,3 +876,22 @@ TEST_F(NetTls, BadFilesFailAtSetup) {
 }
 
 }  // namespace
+
+TEST(NetDuplicateFilter, DropsACopyFromTheSameSenderWithinTheWindowOnly) {
+    using mtc::net::DuplicateFilter;
+    DuplicateFilter f(milliseconds(100), 3);
+    const auto t0 = DuplicateFilter::Clock::time_point{};
+    const mtc::Bytes a = {1, 2, 3}, b = {1, 2, 4};
+    EXPECT_FALSE(f.repeated("udp:1", a, t0));
+    EXPECT_TRUE(f.repeated("udp:1", a, t0 + milliseconds(99)));    // a copy
+    EXPECT_FALSE(f.repeated("udp:2", a, t0 + milliseconds(99)));   // another sender
+    EXPECT_FALSE(f.repeated("udp:1", b, t0 + milliseconds(99)));   // other bytes
+    EXPECT_FALSE(f.repeated("udp:1", a, t0 + milliseconds(100)));  // the window has passed
+    EXPECT_EQ(f.dropped(), 1u);
+    // Bounded: past capacity the oldest frame is forgotten first.
+    DuplicateFilter small(milliseconds(1000), 2);
+    for (std::uint8_t i = 0; i < 3; ++i) EXPECT_FALSE(small.repeated("x", mtc::Bytes{i}, t0));
+    EXPECT_TRUE(small.repeated("x", mtc::Bytes{2}, t0));
+    EXPECT_TRUE(small.repeated("x", mtc::Bytes{1}, t0));
+    EXPECT_FALSE(small.repeated("x", mtc::Bytes{0}, t0));  // evicted
+}
