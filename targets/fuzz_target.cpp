@@ -17,6 +17,8 @@ std::string_view to_string(TargetKind k) {
             return "pcap";
         case TargetKind::campaign:
             return "campaign";
+        case TargetKind::report:
+            return "report";
     }
     return "?";
 }

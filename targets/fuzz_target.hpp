@@ -18,7 +18,7 @@
 
 namespace mtc::fuzz {
 
-enum class TargetKind : std::uint8_t { decoder, role, pcap, campaign };
+enum class TargetKind : std::uint8_t { decoder, role, pcap, campaign, report };
 
 std::string_view to_string(TargetKind k);
 

@@ -9,6 +9,8 @@
 //                          ours and is left to libpcap's fuzzers.)
 //   campaign_file_fuzzer   campaign TOML (attacks/campaign.hpp): parsed strictly, every error
 //                          a message with file, line and column.
+//   sanitizer_report_fuzzer  crash logs (harness/triage/sanitizer_report.hpp): whatever triage
+//                          is pointed at, read or refused with a reason.
 #include <array>
 #include <string>
 #include <string_view>
@@ -17,6 +19,7 @@
 #include "harness/pcap/decoder.hpp"
 #include "harness/pcap/dissect.hpp"
 #include "harness/pcap/layers.hpp"
+#include "harness/triage/sanitizer_report.hpp"
 #include "protocols/core/inproc_network.hpp"
 #include "targets/fuzz_target.hpp"
 
@@ -61,6 +64,22 @@ int run_campaign(const std::uint8_t* data, std::size_t size) {
     return 0;
 }
 
+int run_report(const std::uint8_t* data, std::size_t size) {
+    const std::string_view log(reinterpret_cast<const char*>(data), size);
+    auto r = triage::parse_sanitizer_report(log);
+    if (!r) {
+        if (r.error().reason.empty())
+            security_issue("Low", "sanitizer report parser: refused a log without a reason");
+        return 0;
+    }
+    // What triage buckets on must be there: a crash type, and a stack within its bound.
+    if (r->crash_type.empty() || r->tool.empty())
+        security_issue("Low", "sanitizer report parser: a report without a crash type or tool");
+    if (r->frames.size() > triage::kMaxFrames)
+        security_issue("Low", "sanitizer report parser: more frames than kMaxFrames");
+    return 0;
+}
+
 }  // namespace
 
 std::vector<FuzzTarget> make_input_targets() {
@@ -78,6 +97,13 @@ std::vector<FuzzTarget> make_input_targets() {
     campaign_target.description = "campaign files (TOML) through the strict campaign parser";
     campaign_target.run = run_campaign;
     out.push_back(std::move(campaign_target));
+    FuzzTarget report_target;
+    report_target.name = "sanitizer_report_fuzzer";
+    report_target.kind = TargetKind::report;
+    report_target.description =
+        "crash logs (ASan, LSan, UBSan, libFuzzer, oracle markers) through triage's report parser";
+    report_target.run = run_report;
+    out.push_back(std::move(report_target));
     return out;
 }
 

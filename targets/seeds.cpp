@@ -250,6 +250,60 @@ TargetSeeds campaign_seeds(const std::vector<std::string_view>& campaigns) {
     return t;
 }
 
+// Crash logs of every shape the parser reads, in the layout the sanitizers and libFuzzer print
+// them (the frames name this project's own functions); the dictionary holds their keywords.
+TargetSeeds report_seeds() {
+    TargetSeeds t;
+    const std::string stack =
+        "    #0 0x55672e70610d in mtc::decode(mtc::Schema const&, std::span<unsigned char const>) "
+        "/src/mtcfuzz/protocols/core/codec.cpp:120:9\n"
+        "    #1 0x55672e706965 in LLVMFuzzerTestOneInput /src/mtcfuzz/targets/entry.cpp:70:12\n"
+        "    #2 0x55672e62c2a3 in fuzzer::Fuzzer::ExecuteCallback(unsigned char const*, unsigned "
+        "long) (/out/prose_decoder_fuzzer+0x432a3) (BuildId: 8699d8bfba6d386e)\n"
+        "    #3 0x7fcff7045249  (/lib/x86_64-linux-gnu/libc.so.6+0x27249)\n\n";
+    const std::vector<std::string> logs = {
+        "==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000058 at pc "
+        "0x55672e70610e bp 0x7fffa4a77dd0 sp 0x7fffa4a77dc8\nREAD of size 1 at 0x602000000058 "
+        "thread T0\n" +
+            stack + "0x602000000058 is located 0 bytes to the right of 8-byte region\n" + stack +
+            "SUMMARY: AddressSanitizer: heap-buffer-overflow /src/mtcfuzz/protocols/core/"
+            "codec.cpp:120:9 in mtc::decode\n",
+        "==2==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000054\nWRITE of "
+        "size 4 at 0x602000000054 thread T0\n" +
+            stack,
+        "AddressSanitizer:DEADLYSIGNAL\n==3==ERROR: AddressSanitizer: SEGV on unknown address "
+        "0x000000000000 (pc 0x555f832723cf T0)\n==3==The signal is caused by a READ memory "
+        "access.\n==3==Hint: address points to the zero page.\n" +
+            stack,
+        "==4==ERROR: LeakSanitizer: detected memory leaks\n\nDirect leak of 64 byte(s) in 1 "
+        "object(s) allocated from:\n" +
+            stack,
+        "codec.cpp:13:116: runtime error: shift exponent 41 is too large for 32-bit type "
+        "'int'\n" +
+            stack + "SUMMARY: UndefinedBehaviorSanitizer: undefined-behavior codec.cpp:13:116\n",
+        "ALARM: working on the last Unit for 3 seconds\n==5== ERROR: libFuzzer: timeout after 3 "
+        "seconds\n" +
+            stack,
+        "FuzzerSecurityIssueHigh: agreement:MTCd->UE violated\n==6== ERROR: libFuzzer: deadly "
+        "signal\n" +
+            stack,
+        "FuzzerSecurityIssueMedium: prose decoder: a decoded frame re-encodes to other bytes\n",
+        "==7== ERROR: libFuzzer: out-of-memory (malloc(4294967296))\n" + stack,
+    };
+    for (const std::string& log : logs) add_unique(t, Bytes(log.begin(), log.end()));
+    const std::vector<std::string> words = {
+        "==1==ERROR: ",  "AddressSanitizer: ", "LeakSanitizer: ",   "libFuzzer: ",
+        "READ of size ", "WRITE of size ",     ": runtime error: ", "FuzzerSecurityIssue",
+        "SUMMARY: ",     "    #0 0x1 in ",     " (BuildId: ",       "+0x",
+        "timeout",       "deadly signal",      "zero page",         "caused by a READ",
+    };
+    t.dict = "# crash logs (sanitizer, libFuzzer and security-oracle report keywords)\n";
+    std::size_t i = 0;
+    for (const std::string& w : words) t.dict += dict_entry("w" + std::to_string(i++), view(w));
+    t.options = options(16384, "sanitizer_report_fuzzer", 10);
+    return t;
+}
+
 }  // namespace
 
 Bytes honest_program(bool hardened, std::size_t sessions) {
@@ -282,6 +336,9 @@ Result<std::map<std::string, TargetSeeds>> generate_seeds(
             case TargetKind::campaign:
                 out[t.name] = campaign_seeds(campaigns);
                 if (out[t.name].inputs.empty()) return make_error("no campaign files to seed from");
+                break;
+            case TargetKind::report:
+                out[t.name] = report_seeds();
                 break;
         }
     }

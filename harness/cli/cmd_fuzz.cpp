@@ -221,7 +221,8 @@ int cmd_fuzz(const std::vector<std::string>& args) {
               "Runs built fuzz targets (build them first: cmake --preset fuzz && cmake --build\n"
               "--preset fuzz; for AFL++ see docs/fuzzing.md), shows exec/s, coverage, corpus\n"
               "size and crashes as they go, merges new corpus entries back (libFuzzer) and\n"
-              "lists every crash with the command that reproduces it.\n"
+              "lists every crash with the command that reproduces it and the 'mtcfuzz triage\n"
+              "crashes' command that buckets, minimises and ranks them.\n"
               "Exit 0: no crash; 1: a crash or security finding; 2: usage; 3: an engine failed.\n"
               "example: mtcfuzz fuzz prose_MTCs_fuzzer --time 600",
               opts, pos, args, code);
@@ -301,6 +302,17 @@ int cmd_fuzz(const std::vector<std::string>& args) {
             }
         }
     }
+    // The hand-off to triage: reproduce, bucket and rank what this run found.
+    auto triage_command = [&](const Job& j) {
+        std::string cmd =
+            "mtcfuzz triage crashes --target " + j.target + " -o " + j.out + "/triage";
+        if (s.engine == "afl") {
+            cmd += " " + j.out + "/afl/default/crashes " + j.out + "/afl/default/hangs";
+        } else {
+            cmd += " " + j.out + "/crashes";
+        }
+        return cmd;
+    };
     ordered_json summary = ordered_json::array();
     int exit = kOk;
     for (const Job& j : all) {
@@ -308,6 +320,7 @@ int cmd_fuzz(const std::vector<std::string>& args) {
                           {"coverage", j.coverage}, {"corpus", j.corpus}, {"merged", j.merged},
                           {"crashes", j.crashes}};
         if (j.error) t["error"] = *j.error;
+        if (!j.crashes.empty()) t["triage"] = triage_command(j);
         summary.push_back(t);
         if (!j.crashes.empty()) exit = kViolation;
         if (j.error && exit == kOk) exit = kRunFailed;
@@ -320,6 +333,7 @@ int cmd_fuzz(const std::vector<std::string>& args) {
                       << (j.merged != 0 ? "  merged " + std::to_string(j.merged) : "") << "\n";
             for (const auto& c : j.crashes)
                 std::cout << "  crash: " << c << "\n    reproduce: " << j.bin << " " << c << "\n";
+            if (!j.crashes.empty()) std::cout << "  triage: " << triage_command(j) << "\n";
             if (j.error) std::cout << "  error: " << *j.error << "\n";
         }
     }

@@ -17,6 +17,7 @@ int cmd_guess(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_corpus(const std::vector<std::string>& args);
 int cmd_fuzz(const std::vector<std::string>& args);
+int cmd_triage(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
@@ -44,6 +45,8 @@ const std::vector<Command>& commands() {
          cmd_fuzz},
         {"corpus", "seed corpora, dictionaries, .options of every fuzz target: corpus regen",
          cmd_corpus},
+        {"triage", "reproduce, bucket, minimise and rank crashes: triage crashes --target T -o DIR",
+         cmd_triage},
     };
     return all;
 }

@@ -1,0 +1,114 @@
+// mtcfuzz triage crashes: reproduce, bucket, minimise and rank a fuzz target's crash inputs
+// (harness/triage/crash_triage.hpp), writing triage.json, triage.sarif and triage.md.
+#include <filesystem>
+#include <iostream>
+
+#include "harness/cli/cli_util.hpp"
+#include "harness/triage/crash_triage.hpp"
+#include "harness/triage/triage_output.hpp"
+
+namespace mtc::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+int crashes(const std::vector<std::string>& args) {
+    po::options_description opts("options");
+    std::string target, bin_dir = "build/dev/targets", libfuzzer_bin, out;
+    std::vector<std::string> inputs;
+    int runs = 3, timeout_s = 25, minimize_s = 30;
+    // clang-format off
+    opts.add_options()
+        ("target", po::value(&target), "the fuzz target the inputs crashed (mtcfuzz fuzz --list), or the path of its plain driver")
+        ("out,o", po::value(&out), "output directory: triage.json, triage.sarif, triage.md, inputs/<bucket>.min")
+        ("bin-dir", po::value(&bin_dir), "where the plain drivers are (default: build/dev/targets, the ASan+UBSan test build)")
+        ("libfuzzer", po::value(&libfuzzer_bin), "the target's libFuzzer build, for hang stacks and minimisation (default: BIN_DIR/libfuzzer/TARGET when it exists)")
+        ("runs", po::value(&runs), "reproductions per input; fewer crashes than runs marks it flaky (default 3)")
+        ("timeout", po::value(&timeout_s), "seconds before a run counts as a hang (default 25)")
+        ("minimize-time", po::value(&minimize_s), "seconds of libFuzzer -minimize_crash per bucket, 0 for none (default 30)")
+        ("input", po::value(&inputs)->composing(), "crash files or folders (also positional)");
+    // clang-format on
+    po::positional_options_description pos;
+    pos.add("input", -1);
+    int code = kOk;
+    auto vm = parse(
+        "triage crashes", "--target NAME -o DIR INPUT...",
+        "Reproduces each crash input with the target's plain driver under ASan+UBSan\n"
+        "(--runs times: an input that crashes only sometimes is flaky), reads the sanitizer,\n"
+        "libFuzzer or security-oracle report, buckets duplicates by crash type and the top\n"
+        "three project frames, minimises one input per bucket with libFuzzer's\n"
+        "-minimize_crash (kept only if it still crashes the same way), and ranks the buckets\n"
+        "by severity (ClusterFuzz's levels). A log it cannot read goes to 'unparsed' with the\n"
+        "reason. INPUT: libFuzzer crash-/leak-/timeout-/oom- files, AFL++ crashes/ and hangs/\n"
+        "folders, any file.\n"
+        "Exit: 0 no crash reproduced, 1 crashes reproduced (see triage.md), 2 usage, 3 failure.\n"
+        "example: mtcfuzz triage crashes --target prose_UE_fuzzer -o triage fuzz-out/crashes",
+        opts, pos, args, code);
+    if (!vm) return code;
+    if (target.empty()) return usage_error("triage crashes", "--target NAME is required");
+    if (out.empty()) return usage_error("triage crashes", "-o DIR is required");
+    if (inputs.empty()) return usage_error("triage crashes", "no crash inputs given");
+    if (runs < 1 || runs > 100) return usage_error("triage crashes", "--runs must be 1..100");
+    if (timeout_s < 1 || timeout_s > 3600)
+        return usage_error("triage crashes", "--timeout must be 1..3600 seconds");
+    if (minimize_s < 0 || minimize_s > 3600)
+        return usage_error("triage crashes", "--minimize-time must be 0..3600 seconds");
+
+    triage::CrashTriageOptions o;
+    const bool is_path = target.find('/') != std::string::npos;
+    o.target = is_path ? fs::path(target).filename().string() : target;
+    o.plain_bin = is_path ? target : (fs::path(bin_dir) / target).string();
+    if (!fs::exists(o.plain_bin)) {
+        return usage_error("triage crashes",
+                           "no plain driver " + o.plain_bin +
+                               " (build the test preset, or pass --bin-dir or a path as --target)");
+    }
+    if (libfuzzer_bin.empty()) {
+        const fs::path twin = fs::path(o.plain_bin).parent_path() / "libfuzzer" / o.target;
+        if (fs::exists(twin)) libfuzzer_bin = twin.string();
+    }
+    o.libfuzzer_bin = libfuzzer_bin;
+    o.runs = runs;
+    o.timeout = std::chrono::seconds(timeout_s);
+    o.minimize_time = std::chrono::seconds(minimize_s);
+    o.out_dir = out;
+    o.progress = [](const std::string& line) { std::cerr << "triage: " << line << "\n"; };
+    auto files = triage::crash_inputs(inputs);
+    if (!files) return usage_error("triage crashes", files.error().describe());
+    if (files->empty()) return usage_error("triage crashes", "the inputs hold no files");
+
+    auto t = triage::triage_crashes(o, *files);
+    if (!t) {
+        std::cerr << "mtcfuzz triage crashes: " << t.error().describe() << "\n";
+        return kRunFailed;
+    }
+    if (auto s = triage::write_triage(*t, out); !s) {
+        std::cerr << "mtcfuzz triage crashes: " << s.error().describe() << "\n";
+        return kRunFailed;
+    }
+    for (const auto& b : t->buckets) {
+        std::string state;
+        for (const auto& s : b.state) state += (state.empty() ? "" : " <- ") + s;
+        std::cout << b.severity << "\t" << b.title << "\t" << state << "\t" << b.inputs.size()
+                  << " input(s)" << (b.flaky ? ", flaky" : "") << "\n";
+    }
+    std::cout << t->buckets.size() << " distinct crash(es) from " << t->inputs << " input(s), "
+              << t->unparsed.size() << " unparsed, " << t->not_reproduced.size()
+              << " not reproduced; " << out << "/triage.md\n";
+    return t->buckets.empty() && t->unparsed.empty() ? kOk : kViolation;
+}
+
+}  // namespace
+
+int cmd_triage(const std::vector<std::string>& args) {
+    if (args.empty()) return usage_error("triage", "missing subcommand (try: triage crashes)");
+    if (args[0] == "--help" || args[0] == "-h") {
+        std::cout << "usage: mtcfuzz triage crashes --target NAME -o DIR INPUT...\n"
+                     "  crashes   reproduce, bucket, minimise and rank a fuzz target's crashes\n";
+        return kOk;
+    }
+    if (args[0] == "crashes") return crashes({args.begin() + 1, args.end()});
+    return usage_error("triage", "unknown subcommand '" + args[0] + "' (try: triage crashes)");
+}
+
+}  // namespace mtc::cli
