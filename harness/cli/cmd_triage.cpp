@@ -1,10 +1,14 @@
 // mtcfuzz triage crashes: reproduce, bucket, minimise and rank a fuzz target's crash inputs
-// (harness/triage/crash_triage.hpp), writing triage.json, triage.sarif and triage.md.
+// (harness/triage/crash_triage.hpp); mtcfuzz triage findings: merge campaign reports and
+// bucket their findings, new or known against a baseline (findings_triage.hpp). Both write
+// triage.json, triage.sarif and triage.md.
 #include <filesystem>
 #include <iostream>
 
 #include "harness/cli/cli_util.hpp"
+#include "harness/runner/files.hpp"
 #include "harness/triage/crash_triage.hpp"
+#include "harness/triage/findings_triage.hpp"
 #include "harness/triage/triage_output.hpp"
 
 namespace mtc::cli {
@@ -98,17 +102,95 @@ int crashes(const std::vector<std::string>& args) {
     return t->buckets.empty() && t->unparsed.empty() ? kOk : kViolation;
 }
 
+int findings(const std::vector<std::string>& args) {
+    po::options_description opts("options");
+    std::string out, baseline;
+    std::vector<std::string> reports;
+    // clang-format off
+    opts.add_options()
+        ("out,o", po::value(&out), "output directory: triage.json, triage.sarif, triage.md")
+        ("baseline", po::value(&baseline), "known findings (attacks/findings-baseline.json): only others are new")
+        ("update-baseline", po::bool_switch(), "write every bucket of this run into --baseline as known")
+        ("report", po::value(&reports)->composing(), "campaign report folders (also positional)");
+    // clang-format on
+    po::positional_options_description pos;
+    pos.add("report", -1);
+    int code = kOk;
+    auto vm = parse(
+        "triage findings", "-o DIR [--baseline FILE] [--update-baseline] REPORT_DIR...",
+        "Merges campaign report folders (a folder with report.json, or one whose sub-folders\n"
+        "have one, such as mtcfuzz demo's output), buckets their findings by protocol,\n"
+        "variant, claim and attack signature, keeps the shortest trace of each bucket, and\n"
+        "marks each bucket new or known against the baseline. A report that does not read\n"
+        "is listed with the reason.\n"
+        "Exit: 0 no new finding, 1 new findings (or an unreadable report), 2 usage, 3 failure.\n"
+        "example: mtcfuzz triage findings -o triage --baseline attacks/findings-baseline.json "
+        "mtcfuzz-demo",
+        opts, pos, args, code);
+    if (!vm) return code;
+    const bool update = (*vm)["update-baseline"].as<bool>();
+    if (out.empty()) return usage_error("triage findings", "-o DIR is required");
+    if (reports.empty()) return usage_error("triage findings", "no report folders given");
+    if (update && baseline.empty())
+        return usage_error("triage findings", "--update-baseline needs --baseline FILE");
+    auto folders = triage::report_folders(reports);
+    if (!folders) return usage_error("triage findings", folders.error().describe());
+    // With --update-baseline the old baseline does not matter: every bucket becomes known.
+    auto t = triage::triage_findings(*folders, update ? std::string() : baseline);
+    if (!t) {
+        std::cerr << "mtcfuzz triage findings: " << t.error().describe() << "\n";
+        return kUsage;
+    }
+    if (update) {
+        if (auto s = runner::write_file_atomic(baseline, triage::baseline_json(*t), 0644); !s) {
+            std::cerr << "mtcfuzz triage findings: " << s.error().describe() << "\n";
+            return kRunFailed;
+        }
+        for (auto& b : t->buckets) b.known = true;
+        t->baseline = baseline;
+    }
+    if (auto s = runner::make_dirs(out, 0755); !s) {
+        std::cerr << "mtcfuzz triage findings: " << s.error().describe() << "\n";
+        return kRunFailed;
+    }
+    for (const auto& [name, content] :
+         {std::pair<std::string, std::string>{"triage.json", triage::findings_json(*t)},
+          {"triage.sarif", triage::findings_sarif(*t)},
+          {"triage.md", triage::findings_markdown(*t)}}) {
+        if (auto s = runner::write_file_atomic((fs::path(out) / name).string(), content, 0644);
+            !s) {
+            std::cerr << "mtcfuzz triage findings: " << s.error().describe() << "\n";
+            return kRunFailed;
+        }
+    }
+    for (const auto& b : t->buckets) {
+        std::cout << (b.known ? "known" : "NEW") << "\t" << b.protocol << "\t" << b.variant << "\t"
+                  << b.claim << "\t" << b.attack << "\t" << b.findings.size() << " finding(s)\n";
+    }
+    for (const auto& u : t->unreadable)
+        std::cout << "unreadable\t" << u.path << "\t" << u.reason << "\n";
+    std::cout << t->buckets.size() << " distinct finding(s) from " << t->reports << " report(s), "
+              << t->new_buckets() << " new" << (update ? " (baseline updated)" : "") << "; " << out
+              << "/triage.md\n";
+    if (t->reports == 0) return kRunFailed;
+    return t->new_buckets() == 0 && t->unreadable.empty() ? kOk : kViolation;
+}
+
 }  // namespace
 
 int cmd_triage(const std::vector<std::string>& args) {
     if (args.empty()) return usage_error("triage", "missing subcommand (try: triage crashes)");
     if (args[0] == "--help" || args[0] == "-h") {
         std::cout << "usage: mtcfuzz triage crashes --target NAME -o DIR INPUT...\n"
-                     "  crashes   reproduce, bucket, minimise and rank a fuzz target's crashes\n";
+                     "       mtcfuzz triage findings -o DIR [--baseline FILE] REPORT_DIR...\n"
+                     "  crashes    reproduce, bucket, minimise and rank a fuzz target's crashes\n"
+                     "  findings   merge campaign reports, bucket findings, new vs baseline\n";
         return kOk;
     }
     if (args[0] == "crashes") return crashes({args.begin() + 1, args.end()});
-    return usage_error("triage", "unknown subcommand '" + args[0] + "' (try: triage crashes)");
+    if (args[0] == "findings") return findings({args.begin() + 1, args.end()});
+    return usage_error(
+        "triage", "unknown subcommand '" + args[0] + "' (try: triage crashes, triage findings)");
 }
 
 }  // namespace mtc::cli

@@ -45,7 +45,7 @@ const std::vector<Command>& commands() {
          cmd_fuzz},
         {"corpus", "seed corpora, dictionaries, .options of every fuzz target: corpus regen",
          cmd_corpus},
-        {"triage", "reproduce, bucket, minimise and rank crashes: triage crashes --target T -o DIR",
+        {"triage", "triage crashes (reproduce, bucket, minimise, rank) | triage findings (vs baseline)",
          cmd_triage},
     };
     return all;
