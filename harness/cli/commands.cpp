@@ -45,7 +45,8 @@ const std::vector<Command>& commands() {
          cmd_fuzz},
         {"corpus", "seed corpora, dictionaries, .options of every fuzz target: corpus regen",
          cmd_corpus},
-        {"triage", "triage crashes (reproduce, bucket, minimise, rank) | triage findings (vs baseline)",
+        {"triage",
+         "triage crashes (reproduce, bucket, minimise, rank) | triage findings (vs baseline)",
          cmd_triage},
     };
     return all;
