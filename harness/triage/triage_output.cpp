@@ -134,7 +134,11 @@ std::string to_sarif(const CrashTriage& t) {
                                                    (b.inputs.size() == 1 ? "" : "s") + ")"}};
         ordered_json physical;
         if (const Frame* f = top_project_frame(b.report)) {
+            // Code scanning maps a path relative to the checkout (the working directory triage
+            // runs in, as CI does); one outside it stays an absolute file URI.
             std::string uri = f->file;
+            const std::string root = std::filesystem::current_path().string() + "/";
+            if (uri.rfind(root, 0) == 0) uri.erase(0, root.size());
             while (uri.rfind("./", 0) == 0) uri.erase(0, 2);
             physical["artifactLocation"] =
                 uri.front() == '/' ? ordered_json{{"uri", "file://" + uri}}

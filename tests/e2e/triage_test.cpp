@@ -181,6 +181,25 @@ TEST(TriageCrashes, AflPlusPlusCrashesAndHangsLandInTheirPlantedBugsBuckets) {
 }
 #endif
 
+TEST(TriageCrashes, AnInputThatCrashesInSomeRunsOnlyIsFlaky) {
+    // The planted 'f' bug crashes on every other run (it toggles a state file): 2 of 4.
+    const std::string dir = temp_dir("triage-flaky");
+    std::ofstream(dir + "/flaky") << "PLf";
+    const Cmd t =
+        sh("PLANTED_FLAKY_FILE=" + dir + "/state " + MTCFUZZ_BIN + " triage crashes --target " +
+           kPlanted + "/planted_bugs_fuzzer --runs 4 --minimize-time 0 -o " + dir + "/out " + dir +
+           "/flaky");
+    EXPECT_EQ(t.code, 1) << t.out << t.err;
+    const json j = json::parse(slurp(dir + "/out/triage.json"), nullptr, false);
+    ASSERT_TRUE(j.is_object()) << t.err;
+    ASSERT_EQ(j["buckets"].size(), 1u) << j.dump(2);
+    const json& b = j["buckets"][0];
+    EXPECT_TRUE(b["flaky"].get<bool>()) << b.dump(2);
+    EXPECT_EQ(b["reproduced"], 2);
+    EXPECT_EQ(b["attempts"], 4);
+    EXPECT_NE(slurp(dir + "/out/triage.md").find("2/4 (flaky)"), std::string::npos);
+}
+
 TEST(TriageCrashes, BadArgumentsAreUsageErrors) {
     EXPECT_EQ(mtcfuzz("triage").code, 2);
     EXPECT_EQ(mtcfuzz("triage crashes -o /tmp/x /nonexistent").code, 2);

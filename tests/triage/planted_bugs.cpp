@@ -48,6 +48,15 @@ __attribute__((noinline)) void planted_hang() {
     for (;;) x = x + 1;
 }
 
+// Crashes on every other run when $PLANTED_FLAKY_FILE names a file to toggle (the triage test's
+// flaky input); without it, never.
+__attribute__((noinline)) void planted_flaky() {
+    const char* state = std::getenv("PLANTED_FLAKY_FILE");
+    if (state == nullptr) return;
+    if (std::remove(state) == 0) std::abort();  // it was there: this run crashes
+    if (std::FILE* f = std::fopen(state, "w")) std::fclose(f);
+}
+
 __attribute__((noinline)) void planted_oracle() {
     std::fprintf(stderr,
                  "FuzzerSecurityIssueHigh: agreement:planted->oracle: a planted "
@@ -90,6 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* d, std::size_t n) {
             break;
         case 'o':
             planted_oracle();
+            break;
+        case 'f':
+            planted_flaky();
             break;
         default:
             break;
