@@ -86,7 +86,9 @@ int crashes(const std::vector<std::string>& args) {
         std::cerr << "mtcfuzz triage crashes: " << t.error().describe() << "\n";
         return kRunFailed;
     }
-    if (auto s = triage::write_triage(*t, out); !s) {
+    if (auto s = triage::write_triage_files(out, triage::to_json(*t), triage::to_sarif(*t),
+                                            triage::to_markdown(*t));
+        !s) {
         std::cerr << "mtcfuzz triage crashes: " << s.error().describe() << "\n";
         return kRunFailed;
     }
@@ -149,19 +151,12 @@ int findings(const std::vector<std::string>& args) {
         for (auto& b : t->buckets) b.known = true;
         t->baseline = baseline;
     }
-    if (auto s = runner::make_dirs(out, 0755); !s) {
+    if (auto s =
+            triage::write_triage_files(out, triage::findings_json(*t), triage::findings_sarif(*t),
+                                       triage::findings_markdown(*t));
+        !s) {
         std::cerr << "mtcfuzz triage findings: " << s.error().describe() << "\n";
         return kRunFailed;
-    }
-    for (const auto& [name, content] :
-         {std::pair<std::string, std::string>{"triage.json", triage::findings_json(*t)},
-          {"triage.sarif", triage::findings_sarif(*t)},
-          {"triage.md", triage::findings_markdown(*t)}}) {
-        if (auto s = runner::write_file_atomic((fs::path(out) / name).string(), content, 0644);
-            !s) {
-            std::cerr << "mtcfuzz triage findings: " << s.error().describe() << "\n";
-            return kRunFailed;
-        }
     }
     for (const auto& b : t->buckets) {
         std::cout << (b.known ? "known" : "NEW") << "\t" << b.protocol << "\t" << b.variant << "\t"

@@ -215,14 +215,15 @@ std::string to_markdown(const CrashTriage& t) {
     return md;
 }
 
-Status write_triage(const CrashTriage& t, const std::string& dir) {
+Status write_triage_files(const std::string& dir, const std::string& json, const std::string& sarif,
+                          const std::string& markdown) {
     if (auto s = runner::make_dirs(dir, 0755); !s) return s;
     const std::filesystem::path d(dir);
     for (const auto& [name, content] :
-         {std::pair<std::string, std::string>{"triage.json", to_json(t)},
-          {"triage.sarif", to_sarif(t)},
-          {"triage.md", to_markdown(t)}}) {
-        if (auto s = runner::write_file_atomic((d / name).string(), content, 0644); !s) return s;
+         {std::pair<const char*, const std::string*>{"triage.json", &json},
+          {"triage.sarif", &sarif},
+          {"triage.md", &markdown}}) {
+        if (auto s = runner::write_file_atomic((d / name).string(), *content, 0644); !s) return s;
     }
     return Ok{};
 }

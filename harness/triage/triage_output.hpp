@@ -17,7 +17,8 @@ std::string to_markdown(const CrashTriage& t);
 // The SARIF rule of a bucket: "crash/heap-buffer-overflow-write", "security/agreement:MTCd->UE".
 std::string rule_id(const CrashBucket& b);
 
-// Writes the three files into `dir`.
-Status write_triage(const CrashTriage& t, const std::string& dir);
+// Writes triage.json, triage.sarif and triage.md into `dir` (made if missing), each atomically.
+Status write_triage_files(const std::string& dir, const std::string& json, const std::string& sarif,
+                          const std::string& markdown);
 
 }  // namespace mtc::triage
