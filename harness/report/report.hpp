@@ -65,6 +65,8 @@ struct CampaignReport {
 
 nlohmann::ordered_json to_json(const CampaignReport& r);
 std::string to_sarif(const CampaignReport& r);
+// GitHub's security-severity of a violated claim, by its kind ("secrecy:DMKey" -> "8.0").
+std::string claim_security_severity(std::string_view claim);
 std::string to_markdown(const CampaignReport& r);
 std::string mermaid_sequence(const Finding& f);
 

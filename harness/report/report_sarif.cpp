@@ -42,7 +42,7 @@ std::string_view claim_kind(std::string_view id) {
 }
 
 // GitHub's security-severity: >= 9 critical, >= 7 high, >= 4 medium.
-std::string security_severity(std::string_view id) {
+std::string security_severity_of(std::string_view id) {
     const std::string_view kind = claim_kind(id);
     if (kind == "secrecy" || kind == "injective" || kind == "agreement") return "8.0";
     if (kind == "guess-resistance") return "7.5";
@@ -113,12 +113,16 @@ ordered_json make_rule(const std::string& id, const std::string& statement,
     ordered_json tags = ordered_json::array({"security"});
     if (!protocol.empty() && protocol != "security") tags.push_back(protocol);
     rule["properties"] = ordered_json{{"tags", std::move(tags)},
-                                      {"security-severity", security_severity(id)},
+                                      {"security-severity", security_severity_of(id)},
                                       {"precision", "high"}};
     return rule;
 }
 
 }  // namespace
+
+std::string claim_security_severity(std::string_view claim) {
+    return security_severity_of(claim);
+}
 
 std::string to_sarif(const CampaignReport& r) {
     ordered_json rules = ordered_json::array();

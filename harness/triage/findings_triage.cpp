@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/report/report.hpp"
 #include "harness/runner/files.hpp"
 #include "protocols/core/crypto/hash.hpp"
 
@@ -68,15 +69,6 @@ Result<std::set<std::string>> read_baseline(const std::string& path) {
 
 std::string dump(const ordered_json& j) {
     return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
-}
-
-// GitHub's security-severity by claim kind, as the campaign reports' SARIF has it.
-std::string security_severity(const std::string& claim) {
-    const std::string kind = claim.substr(0, claim.find(':'));
-    if (kind == "secrecy" || kind == "injective" || kind == "agreement") return "8.0";
-    if (kind == "guess-resistance") return "7.5";
-    if (kind == "liveness") return "6.0";
-    return "5.0";
 }
 
 }  // namespace
@@ -232,8 +224,9 @@ std::string findings_sarif(const FindingsTriage& t) {
                 {"id", b.claim},
                 {"shortDescription", ordered_json{{"text", "Claim " + b.claim + " violated"}}},
                 {"defaultConfiguration", ordered_json{{"level", "error"}}},
-                {"properties", ordered_json{{"tags", ordered_json::array({"security"})},
-                                            {"security-severity", security_severity(b.claim)}}}});
+                {"properties",
+                 ordered_json{{"tags", ordered_json::array({"security"})},
+                              {"security-severity", report::claim_security_severity(b.claim)}}}});
         }
         const std::string replay = (fs::path(b.shortest.report) / b.shortest.dir).string();
         results.push_back(ordered_json{
