@@ -26,10 +26,17 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "$bins/mtc_fuzz_empty" ] || { echo "fuzz_targets.sh: $bins/mtc_fuzz_empty is not built" >&2; exit 2; }
+# "NAME KIND" of every target of the fuzz binaries in DIR (mtc_fuzz_*, one per protocol's
+# decoder, one per protocol's roles, one for the inputs).
+list_targets() {
+  local bin
+  for bin in "$1"/mtc_fuzz_*; do
+    [ -f "$bin" ] && [ -x "$bin" ] && [ "${bin##*/}" != mtc_fuzz_empty ] || continue
+    MTC_FUZZ_LIST=1 "$bin" | awk '$1 == "mtc-fuzz-target" { print $2, $3 }'
+  done
+}
 if [ ${#targets[@]} -eq 0 ]; then
-  multi="$bins/mtc_fuzz_libfuzzer"
-  [ -x "$multi" ] || multi="$bins/mtc_fuzz"
-  mapfile -t targets < <(MTC_FUZZ_LIST=1 "$multi" | awk '$1 == "mtc-fuzz-target" { print $2 }')
+  mapfile -t targets < <(list_targets "$bins" | cut -d' ' -f1)
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -68,7 +75,7 @@ echo
 echo "| role target | libcrypto share of instructions |"
 echo "|---|---:|"
 for t in "${targets[@]}"; do
-  case "$(MTC_FUZZ_LIST=1 "$crypto/targets/mtc_fuzz" | awk -v t="$t" '$1 == "mtc-fuzz-target" && $2 == t { print $3 }')" in
+  case "$(list_targets "$crypto/targets" | awk -v t="$t" '$1 == t { print $2 }')" in
     role) ;;
     *) continue ;;
   esac

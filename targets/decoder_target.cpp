@@ -37,16 +37,19 @@ int run_decoder(const Schema& schema, const std::uint8_t* data, std::size_t size
 
 }  // namespace
 
-FuzzTarget make_decoder_target(const ProtocolSpec& spec) {
+FuzzTarget make_decoder_target(const std::string& protocol, const Schema& schema) {
     FuzzTarget t;
-    t.name = decoder_target_name(spec);
+    t.name = decoder_target_name(protocol);
     t.kind = TargetKind::decoder;
-    t.description = "the " + spec.name + " frame decoder: decode, re-encode to the same bytes";
+    t.description = "the " + protocol + " frame decoder: decode, re-encode to the same bytes";
+    const Schema* s = &schema;
+    t.run = [s](const std::uint8_t* data, std::size_t size) { return run_decoder(*s, data, size); };
+    return t;
+}
+
+FuzzTarget make_decoder_target(const ProtocolSpec& spec) {
+    FuzzTarget t = make_decoder_target(spec.name, *spec.schema);
     t.spec = &spec;
-    const Schema* schema = spec.schema;
-    t.run = [schema](const std::uint8_t* data, std::size_t size) {
-        return run_decoder(*schema, data, size);
-    };
     return t;
 }
 

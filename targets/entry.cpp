@@ -1,7 +1,7 @@
 // The libFuzzer entry points every engine calls (libFuzzer, AFL++'s libFuzzer-compatible
-// driver, the plain replay driver, OSS-Fuzz / ClusterFuzzLite's $LIB_FUZZING_ENGINE). The
-// binary is one for all targets; the target is the name it was started under (each target is
-// a link to it), or $MTC_FUZZ_TARGET when started under its own name.
+// driver, the plain replay driver, OSS-Fuzz / ClusterFuzzLite's $LIB_FUZZING_ENGINE). A
+// binary holds one or more targets (binary_targets()); the target is the name it was started
+// under (each target is a link to it), or $MTC_FUZZ_TARGET when started under its own name.
 #include "targets/entry.hpp"
 
 #include <cstdio>
@@ -15,6 +15,13 @@ namespace {
 
 const FuzzTarget* g_target = nullptr;
 
+const FuzzTarget* find_in_binary(std::string_view name) {
+    for (const FuzzTarget& t : binary_targets()) {
+        if (t.name == name) return &t;
+    }
+    return nullptr;
+}
+
 std::string basename_of(const char* path) {
     std::string s = path == nullptr ? "" : path;
     const auto slash = s.find_last_of('/');
@@ -24,14 +31,14 @@ std::string basename_of(const char* path) {
 }  // namespace
 
 const FuzzTarget* select_target(const char* argv0) {
-    if (const FuzzTarget* t = find_fuzz_target(basename_of(argv0))) return t;
+    if (const FuzzTarget* t = find_in_binary(basename_of(argv0))) return t;
     const char* env = std::getenv("MTC_FUZZ_TARGET");
-    if (env != nullptr) return find_fuzz_target(env);
+    if (env != nullptr) return find_in_binary(env);
     return nullptr;
 }
 
 void print_targets(std::FILE* out) {
-    for (const FuzzTarget& t : fuzz_targets()) {
+    for (const FuzzTarget& t : binary_targets()) {
         std::fprintf(out, "  %-34s %s\n", t.name.c_str(), t.description.c_str());
     }
 }
@@ -43,7 +50,7 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     if (std::getenv("MTC_FUZZ_LIST") != nullptr) {  // for the build's links and ctest
         // Each line starts with a marker: an engine's driver may print its own text first
         // (AFL++'s does, on stdout).
-        for (const FuzzTarget& t : fuzz_targets()) {
+        for (const FuzzTarget& t : binary_targets()) {
             std::printf("mtc-fuzz-target %s %s %s\n", t.name.c_str(),
                         std::string(to_string(t.kind)).c_str(), t.description.c_str());
         }

@@ -3,8 +3,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "protocols/core/registry.hpp"
-
 namespace mtc::fuzz {
 
 std::string_view to_string(TargetKind k) {
@@ -33,28 +31,8 @@ std::string role_target_name(const ProtocolSpec& spec, std::string_view role) {
     return spec.name + "_" + r + "_fuzzer";
 }
 
-std::string decoder_target_name(const ProtocolSpec& spec) {
-    return spec.name + "_decoder_fuzzer";
-}
-
-const std::vector<FuzzTarget>& fuzz_targets() {
-    static const std::vector<FuzzTarget> all = [] {
-        std::vector<FuzzTarget> t;
-        for (const ProtocolSpec* spec : registered_protocols()) {
-            t.push_back(make_decoder_target(*spec));
-            for (const RoleSpec& r : spec->roles) t.push_back(make_role_target(*spec, r));
-        }
-        for (auto& i : make_input_targets()) t.push_back(std::move(i));
-        return t;
-    }();
-    return all;
-}
-
-const FuzzTarget* find_fuzz_target(std::string_view name) {
-    for (const FuzzTarget& t : fuzz_targets()) {
-        if (t.name == name) return &t;
-    }
-    return nullptr;
+std::string decoder_target_name(std::string_view protocol) {
+    return std::string(protocol) + "_decoder_fuzzer";
 }
 
 void security_issue(std::string_view level, std::string_view what) {

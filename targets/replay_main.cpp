@@ -2,7 +2,7 @@
 // and triage's reproductions do. Started as a target's link (or with $MTC_FUZZ_TARGET set):
 //
 //   <target> FILE|DIR...   runs every file (directories: every regular file in them, sorted)
-//   mtc_fuzz --list        the targets, one per line: mtc-fuzz-target NAME KIND DESCRIPTION
+//   <binary> --list        the targets, one per line: mtc-fuzz-target NAME KIND DESCRIPTION
 //                          (so does any engine's build with MTC_FUZZ_LIST=1 set)
 //
 // Exit 0 when every input ran; 2 on usage errors or an unreadable input. A finding aborts
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
         std::printf(
             "usage: <target> FILE|DIR...  (plain replay driver, no fuzzing engine)\n"
-            "       mtc_fuzz --list\n"
+            "       <binary> --list\n"
             "Runs the target on each file, or on each regular file of each directory.\n"
             "Exit 0 when all ran; 2 on a usage error or an unreadable input; a finding aborts.\n"
             "Targets:\n");

@@ -43,4 +43,10 @@ FuzzTarget make_role_target(const ProtocolSpec& spec, const RoleSpec& role) {
     return t;
 }
 
+std::vector<FuzzTarget> make_role_targets(const ProtocolSpec& spec) {
+    std::vector<FuzzTarget> t;
+    for (const RoleSpec& r : spec.roles) t.push_back(make_role_target(spec, r));
+    return t;
+}
+
 }  // namespace mtc::fuzz

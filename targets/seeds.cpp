@@ -117,7 +117,7 @@ TargetSeeds decoder_seeds(const ProtocolSpec& spec, std::uint64_t seed) {
         }
     }
     t.dict = frame_dict(spec);
-    t.options = options(8192, decoder_target_name(spec), 10);
+    t.options = options(8192, decoder_target_name(spec.name), 10);
     return t;
 }
 

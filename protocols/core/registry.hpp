@@ -1,5 +1,6 @@
-// The static registry of protocols (the one piece of global state). The list itself lives in
-// protocols/registry.cpp, the only file that names every protocol.
+// The static registry of protocols (the one piece of global state). Its list is generated from
+// the mtc_register_protocol() call in each protocol's CMakeLists.txt, the only place that
+// names a protocol (protocols/CMakeLists.txt).
 #pragma once
 
 #include <cstdint>
