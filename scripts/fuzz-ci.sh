@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build/dev}
 seconds=${2:-25}
 bins="$build/targets/libfuzzer"
-[ -x "$bins/mtc_fuzz_inputs" ] || { echo "fuzz-ci: the libFuzzer binaries are not built in $bins" >&2; exit 3; }
+[ -x "$bins/mtc_fuzz_pcap_reader" ] || { echo "fuzz-ci: the libFuzzer binaries are not built in $bins" >&2; exit 3; }
 rm -rf "$build/fuzz-ci"
 exec "$build/harness/cli/mtcfuzz" fuzz --engine libfuzzer --bin-dir "$bins" --time "$seconds" \
   --jobs 2 --no-merge -o "$build/fuzz-ci"

@@ -43,14 +43,17 @@ std::string decoder_target_name(std::string_view protocol);
 const std::vector<FuzzTarget>& fuzz_targets();
 const FuzzTarget* find_fuzz_target(std::string_view name);
 
-// Builders, one per kind (decoder_target.cpp, role_target.cpp, input_targets.cpp). A decoder
+// Builders, one per kind (decoder_target.cpp, role_target.cpp, pcap_target.cpp,
+// campaign_target.cpp, report_target.cpp). A decoder
 // target needs the schema only (`spec` is left null: a decoder binary links no roles); the
 // overload taking the spec also sets `spec`, which seed generation needs.
 FuzzTarget make_decoder_target(const std::string& protocol, const Schema& schema);
 FuzzTarget make_decoder_target(const ProtocolSpec& spec);
 FuzzTarget make_role_target(const ProtocolSpec& spec, const RoleSpec& role);
 std::vector<FuzzTarget> make_role_targets(const ProtocolSpec& spec);  // one per role
-std::vector<FuzzTarget> make_input_targets();
+FuzzTarget make_pcap_target();
+FuzzTarget make_campaign_target();
+FuzzTarget make_report_target();
 
 // A finding: prints libFuzzer's security-issue marker with `what` (no secrets) to stderr and
 // aborts, so every engine records the input like a crash.

@@ -13,7 +13,9 @@ const std::vector<FuzzTarget>& fuzz_targets() {
             t.push_back(make_decoder_target(*spec));
             for (auto& r : make_role_targets(*spec)) t.push_back(std::move(r));
         }
-        for (auto& i : make_input_targets()) t.push_back(std::move(i));
+        t.push_back(make_pcap_target());
+        t.push_back(make_campaign_target());
+        t.push_back(make_report_target());
         return t;
     }();
     return all;

@@ -1,0 +1,39 @@
+// sanitizer_report_fuzzer: crash logs (harness/triage/sanitizer_report.hpp), whatever triage is
+// pointed at, read or refused with a reason.
+#include <string_view>
+
+#include "harness/triage/sanitizer_report.hpp"
+#include "targets/fuzz_target.hpp"
+
+namespace mtc::fuzz {
+namespace {
+
+int run_report(const std::uint8_t* data, std::size_t size) {
+    const std::string_view log(reinterpret_cast<const char*>(data), size);
+    auto r = triage::parse_sanitizer_report(log);
+    if (!r) {
+        if (r.error().reason.empty())
+            security_issue("Low", "sanitizer report parser: refused a log without a reason");
+        return 0;
+    }
+    // What triage buckets on must be there: a crash type, and a stack within its bound.
+    if (r->crash_type.empty() || r->tool.empty())
+        security_issue("Low", "sanitizer report parser: a report without a crash type or tool");
+    if (r->frames.size() > triage::kMaxFrames)
+        security_issue("Low", "sanitizer report parser: more frames than kMaxFrames");
+    return 0;
+}
+
+}  // namespace
+
+FuzzTarget make_report_target() {
+    FuzzTarget t;
+    t.name = "sanitizer_report_fuzzer";
+    t.kind = TargetKind::report;
+    t.description =
+        "crash logs (ASan, LSan, UBSan, libFuzzer, oracle markers) through triage's report parser";
+    t.run = run_report;
+    return t;
+}
+
+}  // namespace mtc::fuzz
