@@ -372,6 +372,10 @@ void ClaimChecker::add(const Event& e) {
     impl_->events.push_back(e);
 }
 
+void ClaimChecker::add(Event&& e) {
+    impl_->events.push_back(std::move(e));
+}
+
 void ClaimChecker::add_liveness_failure(const std::string& instance, const std::string& reason) {
     impl_->failures.emplace_back(instance, reason);
 }

@@ -54,6 +54,7 @@ public:
     ClaimChecker& operator=(const ClaimChecker&) = delete;
 
     void add(const Event& e);
+    void add(Event&& e);
     // A run label of the honest phase (before its messages are observed): no-contact claims
     // judge those runs only.
     void add_honest_run(const std::string& run);

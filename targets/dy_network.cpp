@@ -283,7 +283,7 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     }
     if (r.hardened && !claims.empty()) {
         attacks::ClaimChecker checker(spec, dep, claims, fingerprinter);
-        for (const Event& e : sink.events) checker.add(e);
+        for (Event& e : sink.events) checker.add(std::move(e));  // the sink is done with them
         for (auto& v : checker.check(knowledge)) r.findings.push_back({v.claim, v.summary});
     }
     return r;

@@ -178,31 +178,31 @@ Event EventEmitter::make(std::uint64_t session, EventKind kind, std::string_view
 }
 
 void EventEmitter::begin(std::uint64_t session, std::string_view peer, Params params) {
-    sink_.emit(make(session, EventKind::begin, peer, std::move(params)));
+    sink_.take(make(session, EventKind::begin, peer, std::move(params)));
 }
 
 void EventEmitter::accept(std::uint64_t session, std::string_view peer, Params params) {
-    sink_.emit(make(session, EventKind::accept, peer, std::move(params)));
+    sink_.take(make(session, EventKind::accept, peer, std::move(params)));
 }
 
 void EventEmitter::commit(std::uint64_t session, std::string_view peer, Params params,
                           BytesView key) {
     Event e = make(session, EventKind::commit, peer, std::move(params));
     e.key_fp = fp_.fingerprint(key);
-    sink_.emit(e);
+    sink_.take(std::move(e));
 }
 
 void EventEmitter::reject(std::uint64_t session, std::string_view peer, std::string_view reason,
                           Params params) {
     Event e = make(session, EventKind::reject, peer, std::move(params));
     e.reason = std::string(reason);
-    sink_.emit(e);
+    sink_.take(std::move(e));
 }
 
 void EventEmitter::error(std::uint64_t session, std::string_view reason) {
     Event e = make(session, EventKind::error, "", {});
     e.reason = std::string(reason);
-    sink_.emit(e);
+    sink_.take(std::move(e));
 }
 
 }  // namespace mtc

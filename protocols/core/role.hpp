@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "protocols/core/bytes.hpp"
@@ -41,6 +42,14 @@ struct Outbound {
     Address to;
     Message msg;
 };
+
+// One frame to send. (`return {Outbound{to, msg}};` would copy the message, fields and all:
+// the elements of an initializer list are const, and roles answer on every frame.)
+inline std::vector<Outbound> send_one(Address to, Message msg) {
+    std::vector<Outbound> out;
+    out.push_back(Outbound{std::move(to), std::move(msg)});
+    return out;
+}
 
 // Long-term material of one role instance, as provisioning creates it.
 struct Credentials {

@@ -73,7 +73,7 @@ public:
             return {};
         }
         out.set(EncSigma, std::move(enc).value());
-        return {Outbound{in.from, std::move(out)}};
+        return send_one(in.from, std::move(out));
     }
 
 private:

@@ -72,7 +72,7 @@ private:
         out.set(ID_MTCD, to_bytes(identity()));
         out.set(N_D, c.n_d);
         challenges_.put(t.session, std::move(c));
-        return {Outbound{in.from, std::move(out)}};
+        return send_one(in.from, std::move(out));
     }
 
     // Hardened "challenge": S1 answers this session's pending challenge, once, and signs its

@@ -46,7 +46,7 @@ public:
         trigger.set(ID_MTCD, to_bytes(run.mtcd_id));
         Address to = run.to;
         runs_.put(session, std::move(run));
-        return {Outbound{std::move(to), std::move(trigger)}};
+        return send_one(std::move(to), std::move(trigger));
     }
 
     std::vector<Outbound> on_message(const Inbound& in) override {
@@ -110,7 +110,7 @@ private:
         events().begin(session, run.mtcd_id, run_params(run));
         Address to = run.to;
         runs_.put(session, std::move(run));
-        return {Outbound{std::move(to), std::move(s1)}};
+        return send_one(std::move(to), std::move(s1));
     }
 
     std::vector<Outbound> on_delegation_msg(const Inbound& in) {

@@ -75,7 +75,7 @@ std::vector<Outbound> Proxy::park(std::uint64_t session) {
     req.session = session;
     req.set(ID_X, to_bytes(identity()));
     req.set(N_req, std::move(n_req));
-    return {Outbound{env().peers.at("EPC").address, std::move(req)}};
+    return send_one(env().peers.at("EPC").address, std::move(req));
 }
 
 std::vector<std::uint64_t> Proxy::take_parked() {

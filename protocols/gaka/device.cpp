@@ -58,7 +58,7 @@ public:
         Message m = make_msg(group_ ? GroupAttachReq : AttachReq, session);
         m.set(IMSI, to_bytes(env().creds.identity));
         if (group_) m.set(GID, to_bytes(gid_));
-        return {Outbound{sn->second.address, std::move(m)}};
+        return send_one(sn->second.address, std::move(m));
     }
 
     std::vector<Outbound> on_message(const Inbound& in) override {

@@ -20,7 +20,7 @@ public:
                 return {};
             }
             devices_.put(m.session, in.from);
-            return {Outbound{ue->second.address, m}};
+            return send_one(ue->second.address, m);
         }
         if (m.type == M4) {
             auto device = devices_.take(m.session);
@@ -28,7 +28,7 @@ public:
                 events().reject(m.session, in.from, "M4 for an unknown session");
                 return {};
             }
-            return {Outbound{*device, m}};
+            return send_one(*device, m);
         }
         events().reject(m.session, in.from,
                         "unexpected " + msg_name(m.type) + " (GW forwards M1 and M4)");

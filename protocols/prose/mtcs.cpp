@@ -106,7 +106,7 @@ public:
         const auto params = run_params(m2, &m3);
         events().begin(m2.session, mtcd_id, params);
         events().commit(m2.session, field_str(m2, UEID), params, view(*dmkey));
-        return {Outbound{in.from, std::move(m3)}};
+        return send_one(in.from, std::move(m3));
     }
 
 private:

@@ -62,7 +62,7 @@ private:
         runs_.put(m1.session, Run{m1, in.from});
         Message m2 = m1;  // "it simply forwards it to the MTCs"
         m2.type = M2;
-        return {Outbound{mtcs->address, std::move(m2)}};
+        return send_one(mtcs->address, std::move(m2));
     }
 
     std::vector<Outbound> on_m3(const Inbound& in) {
@@ -104,7 +104,7 @@ private:
         m4.erase(DMKey);
         const Address reply_to = run->reply_to;
         runs_.take(m3.session);
-        return {Outbound{reply_to, std::move(m4)}};
+        return send_one(reply_to, std::move(m4));
     }
 
     SessionTable<Run> runs_;

@@ -304,7 +304,7 @@ std::vector<Outbound> Server::send_a2(std::uint64_t session, Run run) {
     out.set(Ct, std::move(ct).value());
     run.stage = Stage::a3;
     runs_.put(session, std::move(run));
-    return {Outbound{*to, std::move(out)}};
+    return send_one(*to, std::move(out));
 }
 
 std::vector<Outbound> Server::on_a3(const Inbound& in) {

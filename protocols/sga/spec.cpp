@@ -43,7 +43,7 @@ Result<Deployment> provision(const DeploymentOptions& o, Rng& rng) {
     sga.creds.identity = "sga-0";
     std::map<std::string, std::string> pub;
     for (const auto& [priv_name, pub_name] : {std::pair{"PR", "PK"}, {"PR_F", "PK_F"}}) {
-        auto key = RsaKey::generate(kRsaBits);
+        auto key = RsaKey::generate(kRsaBits, rng);  // seeded provisioning: the same keys
         if (!key) return make_error("sga: RSA key generation: " + key.error().reason);
         auto pr = key->private_pem();
         auto pk = key->public_pem();

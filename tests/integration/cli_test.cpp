@@ -175,12 +175,21 @@ TEST(Cli, CorpusRegenWritesEveryTargetsSeedsDictionaryAndOptions) {
                     HasSubstr("[libfuzzer]"));
     }
     EXPECT_EQ(j.size(), targets);
+    // The same seed, the same files: also for SGA, whose deployment has RSA keys (seeded).
     ASSERT_EQ(
-        run("corpus regen --seed 3 --target prose_decoder_fuzzer -o " + (base / "b").string()).code,
+        run("corpus regen --seed 3 --target prose_decoder_fuzzer --target sga_SGA_fuzzer -o " +
+            (base / "b").string())
+            .code,
         0);
-    for (const auto& e : std::filesystem::directory_iterator(base / "b" / "prose_decoder_fuzzer")) {
-        const auto twin = base / "a" / "prose_decoder_fuzzer" / e.path().filename();
-        EXPECT_EQ(slurp(e.path().string()), slurp(twin.string())) << e.path();
+    for (const std::string target : {"prose_decoder_fuzzer", "sga_SGA_fuzzer"}) {
+        std::size_t files = 0;
+        for (const auto& e : std::filesystem::directory_iterator(base / "b" / target)) {
+            const auto twin = base / "a" / target / e.path().filename();
+            EXPECT_TRUE(std::filesystem::exists(twin)) << twin;
+            EXPECT_EQ(slurp(e.path().string()), slurp(twin.string())) << e.path();
+            ++files;
+        }
+        EXPECT_EQ(files, j[target]["seeds"].get<std::size_t>()) << target;
     }
     std::filesystem::remove_all(base);
 }

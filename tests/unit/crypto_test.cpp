@@ -589,6 +589,31 @@ TEST_F(RsaTest, BadPemAndSizesAreErrors) {
     EXPECT_FALSE(RsaKey::generate(-1).ok());
 }
 
+// A seeded key: the same seed gives the same key (what makes seeded SGA provisioning, and so
+// its fuzz corpora, reproducible), another seed another key, and the key works both ways.
+TEST(RsaSeeded, SameSeedSameKeyOtherSeedOtherKeyAndTheKeyWorks) {
+    mtc::SeededRng a(7, "rsa"), b(7, "rsa"), c(8, "rsa");
+    auto ka = RsaKey::generate(2048, a);
+    auto kb = RsaKey::generate(2048, b);
+    auto kc = RsaKey::generate(2048, c);
+    ASSERT_TRUE(ka.ok()) << ka.error().describe();
+    ASSERT_TRUE(kb.ok() && kc.ok());
+    EXPECT_EQ(ka->bits(), 2048);
+    EXPECT_TRUE(ka->has_private());
+    EXPECT_EQ(*ka->private_pem(), *kb->private_pem());
+    EXPECT_NE(*ka->public_pem(), *kc->public_pem());
+    auto pub = RsaKey::from_public_pem(*ka->public_pem());
+    ASSERT_TRUE(pub.ok());
+    const Bytes msg = {1, 2, 3, 4, 5};
+    auto ct = pub->oaep_encrypt(msg, Bytes(kOaepSeedLen, 0x42));
+    ASSERT_TRUE(ct.ok());
+    auto pt = ka->oaep_decrypt(*ct);
+    ASSERT_TRUE(pt.ok());
+    EXPECT_TRUE(std::equal(pt->begin(), pt->end(), msg.begin(), msg.end()));
+    EXPECT_FALSE(RsaKey::generate(1000, a).ok());  // not a multiple of 16
+    EXPECT_FALSE(RsaKey::generate(512, a).ok());
+}
+
 TEST_F(RsaTest, MovedFromKeyFailsCleanly) {
     ASSERT_NE(key_, nullptr);
     auto k = RsaKey::from_private_pem(*key_->private_pem());

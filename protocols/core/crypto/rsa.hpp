@@ -11,6 +11,10 @@
 #include "protocols/core/bytes.hpp"
 #include "protocols/core/result.hpp"
 
+namespace mtc {
+class Rng;
+}
+
 namespace mtc::crypto {
 
 inline constexpr std::size_t kOaepSeedLen = 32;  // hLen of SHA-256
@@ -18,6 +22,8 @@ inline constexpr std::size_t kOaepSeedLen = 32;  // hLen of SHA-256
 class RsaKey {
 public:
     static Result<RsaKey> generate(int bits);
+    // A key pair whose randomness is `rng`'s (rsa_seeded.cpp): a seeded Rng gives the same key.
+    static Result<RsaKey> generate(int bits, Rng& rng);
     static Result<RsaKey> from_private_pem(std::string_view pem);
     static Result<RsaKey> from_public_pem(std::string_view pem);
 
