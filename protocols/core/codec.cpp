@@ -144,6 +144,12 @@ Result<FrameHeader> peek_header(BytesView frame) {
 }
 
 Result<Message> decode(const Schema& schema, BytesView frame) {
+    Message msg;
+    if (Status s = decode_into(schema, frame, msg); !s) return s.error();
+    return msg;
+}
+
+Status decode_into(const Schema& schema, BytesView frame, Message& out) {
     Result<FrameHeader> header = peek_header(frame);
     if (!header) return header.error();
     const FrameHeader& h = *header;
@@ -204,26 +210,40 @@ Result<Message> decode(const Schema& schema, BytesView frame) {
         }
     }
 
-    Message msg;
-    msg.protocol = h.protocol;
-    msg.type = h.type;
-    msg.session = h.session;
-    msg.fields.reserve(count);
-    for (pos = kFrameHeaderSize; pos < end;) {
+    out.protocol = h.protocol;
+    out.type = h.type;
+    out.session = h.session;
+    out.fields.resize(count);  // keeps the storage of fields (and values) already there
+    std::size_t i = 0;
+    for (pos = kFrameHeaderSize; pos < end; ++i) {
         const std::size_t len = get_u16(frame, pos + 1);
         const auto value = frame.subspan(pos + kTlvHeaderSize, len);
-        msg.fields.push_back(Field{frame[pos], Bytes(value.begin(), value.end())});
+        out.fields[i].tag = frame[pos];
+        out.fields[i].value.assign(value.begin(), value.end());
         pos += kTlvHeaderSize + len;
     }
-    return msg;
+    return Ok{};
 }
 
 Result<Bytes> encode(const Schema& schema, const Message& msg) {
+    Bytes out;
+    if (Status s = encode_into(schema, msg, out); !s) return s.error();
+    return out;
+}
+
+Status encode_into(const Schema& schema, const Message& msg, Bytes& out) {
     if (auto problem = check_message(schema, msg)) return make_error(std::move(*problem));
-    return encode_unchecked(msg);
+    encode_unchecked_into(msg, out);
+    return Ok{};
 }
 
 Bytes encode_unchecked(const Message& msg) {
+    Bytes out;
+    encode_unchecked_into(msg, out);
+    return out;
+}
+
+void encode_unchecked_into(const Message& msg, Bytes& out) {
     // The body's size first, so the frame is written into one allocation (fuzz targets and the
     // attack engine encode on every input).
     std::size_t body = 0;
@@ -232,7 +252,7 @@ Bytes encode_unchecked(const Message& msg) {
         body += kTlvHeaderSize + std::min(f.value.size(), kMaxValue);
     }
     body = std::min(body, kMaxBody);
-    Bytes out;
+    out.clear();
     out.reserve(kFrameHeaderSize + body);
     write_header(out, msg, static_cast<std::uint16_t>(body));
     for (const Field& f : msg.fields) {
@@ -243,7 +263,6 @@ Bytes encode_unchecked(const Message& msg) {
         out.insert(out.end(), f.value.begin(), f.value.begin() + static_cast<std::ptrdiff_t>(len));
     }
     out.resize(kFrameHeaderSize + body);  // a body over the maximum is cut, possibly mid-TLV
-    return out;
 }
 
 std::string describe(const Schema& schema, const Message& msg) {

@@ -62,6 +62,13 @@ Result<Bytes> encode(const Schema& schema, const Message& msg);
 // bytes (possibly mid-TLV), with the body length field set to what is written.
 Bytes encode_unchecked(const Message& msg);
 
+// The same three into storage the caller keeps: `out`'s fields, values and bytes are reused,
+// so a loop over many frames (a fuzz target's inputs) allocates only when a frame outgrows the
+// last. After an error `out` holds nothing meaningful.
+Status decode_into(const Schema& schema, BytesView frame, Message& out);
+Status encode_into(const Schema& schema, const Message& msg, Bytes& out);
+void encode_unchecked_into(const Message& msg, Bytes& out);
+
 // One-line rendering for logs and pcap listings, e.g.
 //   M1 session=00000000000000ab MTCdID="alice" MTCdNonce=00112233...
 // Field names come from the schema (unknown types and tags are shown by number); identities

@@ -325,6 +325,36 @@ TEST(CodecTest, LargestFieldRoundTrips) {
     EXPECT_EQ(*d, m);
 }
 
+// The *_into calls reuse the caller's storage: a message that held more fields, longer values
+// or another type gives exactly what a fresh decode gives, and a buffer that held a longer
+// frame gives exactly the new frame.
+TEST(CodecTest, IntoCallsReuseStorageAndGiveWhatTheFreshCallsGive) {
+    const Schema s = test_schema();
+    Message reused;
+    Bytes checked, unchecked;
+    const Message big = reply();
+    ASSERT_TRUE(decode_into(s, view(*encode(s, big)), reused).ok());
+    EXPECT_EQ(reused, big);
+    for (const Message& m : {hello(false), hello(), reply(), hello(false)}) {
+        const Bytes e = *encode(s, m);
+        ASSERT_TRUE(decode_into(s, view(e), reused).ok());
+        EXPECT_EQ(reused, *decode(s, view(e)));
+        ASSERT_TRUE(encode_into(s, reused, checked).ok());
+        EXPECT_EQ(checked, e);
+        encode_unchecked_into(reused, unchecked);
+        EXPECT_EQ(unchecked, e);
+    }
+    // Refusals are the fresh calls' refusals.
+    Bytes bad = *encode(s, hello());
+    bad[5] = 1;  // reserved flags
+    const Status refused = decode_into(s, view(bad), reused);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().describe(), decode(s, view(bad)).error().describe());
+    Message unknown = hello();
+    unknown.type = 99;
+    EXPECT_FALSE(encode_into(s, unknown, checked).ok());
+}
+
 // ---------------------------------------------------------------- peek_header
 
 TEST(PeekHeaderTest, ReadsHeaderAndToleratesFollowingBytes) {
