@@ -12,23 +12,15 @@
 #include <openssl/pem.h>
 
 #include "protocols/core/crypto/hash.hpp"
+#include "protocols/core/crypto/ossl_ptr.hpp"
 
 namespace mtc::crypto {
 
 namespace {
 
-struct PkeyFree {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct PkeyCtxFree {
-    void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct BioFree {
-    void operator()(BIO* p) const { BIO_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
+using PkeyPtr = OsslPtr<EVP_PKEY, EVP_PKEY_free>;
+using PkeyCtxPtr = OsslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using BioPtr = OsslPtr<BIO, BIO_free>;
 
 constexpr int kMinBits = 1024;
 constexpr int kMaxBits = 16384;

@@ -4,7 +4,6 @@
 // are searched here, every candidate tested by OpenSSL (BN_check_prime: trial division, then
 // Miller-Rabin rounds for 128-bit security, as its key generation does), and the key is put
 // together and checked (pairwise) by OpenSSL.
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,34 +13,14 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include "protocols/core/crypto/ossl_ptr.hpp"
 #include "protocols/core/crypto/rsa.hpp"
 #include "protocols/core/rng.hpp"
 
 namespace mtc::crypto {
 namespace {
 
-struct BnFree {
-    void operator()(BIGNUM* p) const { BN_clear_free(p); }
-};
-struct BnCtxFree {
-    void operator()(BN_CTX* p) const { BN_CTX_free(p); }
-};
-struct ParamBldFree {
-    void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-    void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct PkeyFree {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct PkeyCtxFree {
-    void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct BioFree {
-    void operator()(BIO* p) const { BIO_free(p); }
-};
-using Bn = std::unique_ptr<BIGNUM, BnFree>;
+using Bn = OsslPtr<BIGNUM, BN_clear_free>;
 
 constexpr unsigned long kPublicExponent = 65537;
 
@@ -78,7 +57,7 @@ Result<RsaKey> RsaKey::generate(int bits, Rng& rng) {
         return make_error("rsa: seeded key size must be a multiple of 16 in [1024, 16384], got " +
                           std::to_string(bits));
     }
-    std::unique_ptr<BN_CTX, BnCtxFree> ctx(BN_CTX_secure_new());
+    OsslPtr<BN_CTX, BN_CTX_free> ctx(BN_CTX_secure_new());
     Bn e = bn(), n = bn(), d = bn(), p1 = bn(), q1 = bn(), phi = bn(), g = bn(), lambda = bn(),
        dp = bn(), dq = bn(), qinv = bn(), rem = bn();
     if (!ctx || !e || !n || !d || !p1 || !q1 || !phi || !g || !lambda || !dp || !dq || !qinv ||
@@ -102,7 +81,7 @@ Result<RsaKey> RsaKey::generate(int bits, Rng& rng) {
                     BN_mod_inverse(qinv.get(), q.get(), p.get(), ctx.get()) != nullptr;
     if (!ok) return make_error("rsa: key arithmetic failed");
 
-    std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+    OsslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
     if (!bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
         !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) ||
         !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_D, d.get()) ||
@@ -112,19 +91,19 @@ Result<RsaKey> RsaKey::generate(int bits, Rng& rng) {
         !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.get()) ||
         !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv.get()))
         return make_error("rsa: out of memory");
-    std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-    std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> pctx(
+    OsslPtr<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
+    OsslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free> pctx(
         EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
     EVP_PKEY* raw = nullptr;
     if (!params || !pctx || EVP_PKEY_fromdata_init(pctx.get()) != 1 ||
         EVP_PKEY_fromdata(pctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) != 1)
         return make_error("rsa: OpenSSL refused the key");
-    std::unique_ptr<EVP_PKEY, PkeyFree> pkey(raw);
-    std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> check(EVP_PKEY_CTX_new(pkey.get(), nullptr));
+    OsslPtr<EVP_PKEY, EVP_PKEY_free> pkey(raw);
+    OsslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free> check(EVP_PKEY_CTX_new(pkey.get(), nullptr));
     if (!check || EVP_PKEY_pairwise_check(check.get()) != 1)
         return make_error("rsa: the key fails OpenSSL's pairwise check");
     // Into an RsaKey through its PEM form (RsaKey owns its EVP_PKEY privately).
-    std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_secmem()));
+    OsslPtr<BIO, BIO_free> bio(BIO_new(BIO_s_secmem()));
     if (!bio ||
         PEM_write_bio_PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
         return make_error("rsa: PEM encoding failed");
