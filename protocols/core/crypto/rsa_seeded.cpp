@@ -5,7 +5,6 @@
 // Miller-Rabin rounds for 128-bit security, as its key generation does), and the key is put
 // together and checked (pairwise) by OpenSSL.
 #include <string>
-#include <vector>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
