@@ -19,12 +19,10 @@ int run_campaign(const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 FuzzTarget make_campaign_target() {
-    FuzzTarget t;
-    t.name = "campaign_file_fuzzer";
-    t.kind = TargetKind::campaign;
-    t.description = "campaign files (TOML) through the strict campaign parser";
-    t.run = run_campaign;
-    return t;
+    return {.name = "campaign_file_fuzzer",
+            .kind = TargetKind::campaign,
+            .description = "campaign files (TOML) through the strict campaign parser",
+            .run = run_campaign};
 }
 
 }  // namespace mtc::fuzz

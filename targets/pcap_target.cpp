@@ -49,13 +49,12 @@ int run_pcap(const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 FuzzTarget make_pcap_target() {
-    FuzzTarget t;
-    t.name = "pcap_reader_fuzzer";
-    t.kind = TargetKind::pcap;
-    t.description =
-        "captured packets through the packet decoder (IP, UDP, TCP reassembly) and the dissector";
-    t.run = run_pcap;
-    return t;
+    return {.name = "pcap_reader_fuzzer",
+            .kind = TargetKind::pcap,
+            .description =
+                "captured packets through the packet decoder (IP, UDP, TCP reassembly) and the "
+                "dissector",
+            .run = run_pcap};
 }
 
 }  // namespace mtc::fuzz

@@ -27,13 +27,12 @@ int run_report(const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 FuzzTarget make_report_target() {
-    FuzzTarget t;
-    t.name = "sanitizer_report_fuzzer";
-    t.kind = TargetKind::report;
-    t.description =
-        "crash logs (ASan, LSan, UBSan, libFuzzer, oracle markers) through triage's report parser";
-    t.run = run_report;
-    return t;
+    return {.name = "sanitizer_report_fuzzer",
+            .kind = TargetKind::report,
+            .description =
+                "crash logs (ASan, LSan, UBSan, libFuzzer, oracle markers) through triage's report "
+                "parser",
+            .run = run_report};
 }
 
 }  // namespace mtc::fuzz
