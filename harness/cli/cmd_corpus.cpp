@@ -15,20 +15,13 @@
 
 #include "harness/cli/campaign_output.hpp"
 #include "harness/cli/cli_util.hpp"
+#include "harness/cli/corpus_entry.hpp"
 #include "harness/runner/files.hpp"
-#include "protocols/core/crypto/hash.hpp"
 #include "targets/fuzz_target.hpp"
 #include "targets/seeds.hpp"
 
 namespace mtc::cli {
 namespace {
-
-constexpr std::size_t kNameHexChars = 40;
-
-std::string entry_name(const Bytes& b) {
-    const auto d = crypto::sha256(view(b));
-    return to_hex(BytesView(d.data(), d.size())).substr(0, kNameHexChars);
-}
 
 int regen(const std::vector<std::string>& args) {
     po::options_description opts("options");
@@ -80,7 +73,7 @@ int regen(const std::vector<std::string>& args) {
         }
         std::set<std::string> written;
         for (const Bytes& b : s.inputs) {
-            const std::string name = entry_name(b);
+            const std::string name = corpus_entry_name(view(b));
             written.insert(name);
             const std::string_view content(reinterpret_cast<const char*>(b.data()), b.size());
             if (auto st = runner::write_file_atomic(dir + "/" + name, content, 0644, false); !st) {

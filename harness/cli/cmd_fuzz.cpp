@@ -3,7 +3,8 @@
 //
 // Per target, in OUT/<target>/: fuzz.log (the engine's output), new/ (libFuzzer's working
 // corpus), crashes/ (libFuzzer artifacts: crash-, leak-, timeout-, oom-), afl/ (AFL++'s
-// output directory). Exit 0: no crash; 1: a crash or security finding; 2: usage (a target not
+// output directory), merge/ (the AFL++ merge's scratch: the queue under content names and
+// afl-showmap's maps). Exit 0: no crash; 1: a crash or security finding; 2: usage (a target not
 // built); 3: an engine could not be run.
 #include <chrono>
 #include <cmath>
@@ -20,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/cli/afl_merge.hpp"
 #include "harness/cli/cli_util.hpp"
 #include "harness/runner/files.hpp"
 #include "harness/runner/process.hpp"
@@ -96,6 +98,13 @@ std::vector<std::string> files_in(const std::string& dir, const std::string& ski
     return out;
 }
 
+// AFL++'s programs: where $AFL_FUZZ (afl-fuzz) is, else /usr/bin.
+std::string afl_tool(const std::string& name) {
+    const char* afl = std::getenv("AFL_FUZZ");
+    if (afl == nullptr) return "/usr/bin/" + name;
+    return name == "afl-fuzz" ? afl : (fs::path(afl).parent_path() / name).string();
+}
+
 std::size_t count_files(const std::string& dir) {
     return files_in(dir).size();
 }
@@ -124,16 +133,8 @@ std::optional<std::string> launch(Job& j, const Settings& s) {
         argv.push_back(j.out + "/new");
         if (fs::exists(corpus)) argv.push_back(corpus);
     } else {
-        const char* afl = std::getenv("AFL_FUZZ");
-        argv = {afl != nullptr ? afl : "/usr/bin/afl-fuzz",
-                "-i",
-                corpus,
-                "-o",
-                j.out + "/afl",
-                "-V",
-                std::to_string(s.seconds),
-                "-t",
-                "25000"};
+        argv = {afl_tool("afl-fuzz"),      "-i", corpus, "-o", j.out + "/afl", "-V",
+                std::to_string(s.seconds), "-t", "25000"};
         if (fs::exists(dict)) {
             argv.push_back("-x");
             argv.push_back(dict);
@@ -168,10 +169,23 @@ void finish(Job& j, const Settings& s) {
                         : "signal " + std::to_string(j.child->term_signal().value_or(0))) +
                   "; see " + j.out + "/fuzz.log";
     }
-    if (!s.merge || s.engine != "libfuzzer") return;
+    if (!s.merge) return;
+    const std::string corpus = s.corpus + "/" + j.target;
+    if (s.engine == "afl") {
+        auto m = afl_merge({.showmap = afl_tool("afl-showmap"),
+                            .target = j.bin,
+                            .corpus = corpus,
+                            .queue = j.out + "/afl/default/queue",
+                            .work = j.out + "/merge"});
+        if (m) {
+            j.merged = m->added;
+        } else {
+            j.error = "merging into " + corpus + " failed: " + m.error().describe();
+        }
+        return;
+    }
     // New entries that add coverage go back into the seed corpus (libFuzzer's merge keeps the
     // corpus minimal: only inputs that add features are copied).
-    const std::string corpus = s.corpus + "/" + j.target;
     (void)runner::make_dirs(corpus, 0755);
     const std::size_t before = count_files(corpus);
     auto m = runner::Child::spawn({j.bin, "-merge=1", "-timeout=25", corpus, j.out + "/new"},
@@ -220,7 +234,8 @@ int cmd_fuzz(const std::vector<std::string>& args) {
         parse("fuzz", "[TARGET...] [--engine libfuzzer|afl] [--time S] [--jobs N]",
               "Runs built fuzz targets (build them first: cmake --preset fuzz && cmake --build\n"
               "--preset fuzz; for AFL++ see docs/fuzzing.md), shows exec/s, coverage, corpus\n"
-              "size and crashes as they go, merges new corpus entries back (libFuzzer) and\n"
+              "size and crashes as they go, merges the new inputs that add coverage back into\n"
+              "the seed corpus (libFuzzer's -merge=1; for AFL++ by afl-showmap tuples), and\n"
               "lists every crash with the command that reproduces it and the 'mtcfuzz triage\n"
               "crashes' command that buckets, minimises and ranks them.\n"
               "Exit 0: no crash; 1: a crash or security finding; 2: usage; 3: an engine failed.\n"
