@@ -3,7 +3,7 @@
 //
 // Per target, in OUT/<target>/: fuzz.log (the engine's output), new/ (libFuzzer's working
 // corpus), crashes/ (libFuzzer artifacts: crash-, leak-, timeout-, oom-), afl/ (AFL++'s
-// output directory), merge/ (the AFL++ merge's scratch: the queue under content names and
+// output directory), merge/ (merge.log; for AFL++ also the queue under content names and
 // afl-showmap's maps). Exit 0: no crash; 1: a crash or security finding; 2: usage (a target not
 // built); 3: an engine could not be run.
 #include <chrono>
@@ -21,8 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/cli/afl_merge.hpp"
 #include "harness/cli/cli_util.hpp"
+#include "harness/cli/corpus_merge.hpp"
 #include "harness/runner/files.hpp"
 #include "harness/runner/process.hpp"
 #include "targets/fuzz_target.hpp"
@@ -98,13 +98,6 @@ std::vector<std::string> files_in(const std::string& dir, const std::string& ski
     return out;
 }
 
-// AFL++'s programs: where $AFL_FUZZ (afl-fuzz) is, else /usr/bin.
-std::string afl_tool(const std::string& name) {
-    const char* afl = std::getenv("AFL_FUZZ");
-    if (afl == nullptr) return "/usr/bin/" + name;
-    return name == "afl-fuzz" ? afl : (fs::path(afl).parent_path() / name).string();
-}
-
 std::size_t count_files(const std::string& dir) {
     return files_in(dir).size();
 }
@@ -133,7 +126,7 @@ std::optional<std::string> launch(Job& j, const Settings& s) {
         argv.push_back(j.out + "/new");
         if (fs::exists(corpus)) argv.push_back(corpus);
     } else {
-        argv = {afl_tool("afl-fuzz"),      "-i", corpus, "-o", j.out + "/afl", "-V",
+        argv = {afl_program("afl-fuzz"),   "-i", corpus, "-o", j.out + "/afl", "-V",
                 std::to_string(s.seconds), "-t", "25000"};
         if (fs::exists(dict)) {
             argv.push_back("-x");
@@ -170,30 +163,18 @@ void finish(Job& j, const Settings& s) {
                   "; see " + j.out + "/fuzz.log";
     }
     if (!s.merge) return;
+    // New entries that add coverage go back into the seed corpus (corpus_merge.hpp).
     const std::string corpus = s.corpus + "/" + j.target;
-    if (s.engine == "afl") {
-        auto m = afl_merge({.showmap = afl_tool("afl-showmap"),
-                            .target = j.bin,
-                            .corpus = corpus,
-                            .queue = j.out + "/afl/default/queue",
-                            .work = j.out + "/merge"});
-        if (m) {
-            j.merged = m->added;
-        } else {
-            j.error = "merging into " + corpus + " failed: " + m.error().describe();
-        }
-        return;
-    }
-    // New entries that add coverage go back into the seed corpus (libFuzzer's merge keeps the
-    // corpus minimal: only inputs that add features are copied).
-    (void)runner::make_dirs(corpus, 0755);
-    const std::size_t before = count_files(corpus);
-    auto m = runner::Child::spawn({j.bin, "-merge=1", "-timeout=25", corpus, j.out + "/new"},
-                                  j.out + "/merge.log");
-    if (m && m->wait_for(std::chrono::minutes(10))) {
-        j.merged = count_files(corpus) - std::min(before, count_files(corpus));
+    auto m = merge_into_corpus(
+        {.engine = s.engine,
+         .target = j.bin,
+         .corpus = corpus,
+         .inputs = {s.engine == "afl" ? j.out + "/afl/default/queue" : j.out + "/new"},
+         .work = j.out + "/merge"});
+    if (m) {
+        j.merged = m->added;
     } else {
-        j.error = "merging into " + corpus + " failed; see " + j.out + "/merge.log";
+        j.error = "merging into " + corpus + " failed: " + m.error().describe();
     }
 }
 
@@ -253,8 +234,7 @@ int cmd_fuzz(const std::vector<std::string>& args) {
         return usage_error("fuzz", "--time must be 1..604800 seconds");
     if (jobs < 1 || jobs > 256) return usage_error("fuzz", "--jobs must be 1..256");
     s.merge = !(*vm)["no-merge"].as<bool>();
-    if (s.bin_dir.empty())
-        s.bin_dir = s.engine == "afl" ? "build/afl/targets" : "build/fuzz/targets";
+    if (s.bin_dir.empty()) s.bin_dir = default_target_dir(s.engine);
     if (names.empty()) {
         for (const fuzz::FuzzTarget& t : fuzz::fuzz_targets()) names.push_back(t.name);
     }
