@@ -29,7 +29,8 @@ struct FuzzTarget {
     TargetKind kind = TargetKind::decoder;
     std::string description;
     const ProtocolSpec* spec = nullptr;  // decoder and role targets
-    std::string role;                    // role targets: the role under test
+    // {}: a builder may leave it out (gcc warns on members without an initializer).
+    std::string role{};  // role targets: the role under test
     // Runs one input. Returns 0 (libFuzzer's "keep going"); a finding aborts the process.
     std::function<int(const std::uint8_t* data, std::size_t size)> run;
 };
