@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocols/core/clock.hpp"
-#include "protocols/core/crypto/hash.hpp"
+#include "protocols/core/crypto/hmac_state.hpp"
 
 namespace mtc {
 
@@ -126,21 +126,14 @@ Result<Event> event_from_json(std::string_view line) {
 }
 
 KeyFingerprinter::KeyFingerprinter(SecretBytes salt)
-    : mac_(std::make_unique<crypto::HmacSha256>()) {
-    mac_->set_key(view(salt));
-}
+    : mac_(std::make_unique<const crypto::HmacSha256State>(view(salt))) {}
 
 KeyFingerprinter::~KeyFingerprinter() = default;
 
 std::string KeyFingerprinter::fingerprint(BytesView key) const {
     static constexpr std::string_view kLabel = "mtcfuzz-key-fp";
-    SecretBytes in(kLabel.begin(), kLabel.end());
-    in.insert(in.end(), key.begin(), key.end());
     crypto::Digest mac{};
-    {
-        std::lock_guard<std::mutex> lock(mu_);
-        mac = mac_->mac(view(in));
-    }
+    mac_->mac({view(kLabel), key}, mac);  // HMAC(salt, label || key), without copying the key
     return to_hex(BytesView(mac.data(), 16));
 }
 

@@ -21,7 +21,7 @@
 namespace mtc {
 
 namespace crypto {
-class HmacSha256;
+class HmacSha256State;
 }
 class Clock;
 
@@ -56,14 +56,13 @@ public:
     ~KeyFingerprinter();
     KeyFingerprinter(const KeyFingerprinter&) = delete;
     KeyFingerprinter& operator=(const KeyFingerprinter&) = delete;
-    // Thread-safe.
+    // Thread-safe (the keyed state is only read).
     [[nodiscard]] std::string fingerprint(BytesView key) const;
 
 private:
-    // The salt-keyed HMAC context is set up once: re-keying per commit cost as much as the
+    // The salt-keyed HMAC state is set up once: re-keying per commit cost as much as the
     // handshake's own MICs.
-    mutable std::mutex mu_;
-    std::unique_ptr<crypto::HmacSha256> mac_;
+    std::unique_ptr<const crypto::HmacSha256State> mac_;
 };
 
 class EventSink {

@@ -5,8 +5,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 
 #include "protocols/core/bytes.hpp"
 #include "protocols/core/crypto/aead.hpp"
@@ -109,29 +114,6 @@ TEST(HmacSha256, Rfc4231Case5Truncated) {
     // RFC 4231 section 4.6, Test Case 5: the published value is truncated to 128 bits.
     const auto mac = hmac_sha256(repeat(0x0c, 20), mtc::view("Test With Truncation"));
     EXPECT_EQ(hex(BytesView(mac).first(16)), "a3b6167473100ee06e0c796c2955552b");
-}
-
-TEST(HmacSha256, ReusableContextMatchesOneShot) {
-    HmacSha256 ctx;
-    for (const auto& v : rfc4231_vectors()) {
-        ctx.set_key(v.key);
-        EXPECT_EQ(hex(ctx.mac(v.data)), v.mac) << v.name;
-        // The same key again, with no re-keying in between: the context restarts cleanly.
-        EXPECT_EQ(hex(ctx.mac(v.data)), v.mac) << v.name << " (second use)";
-        EXPECT_EQ(ctx.mac(mtc::view("other")), hmac_sha256(v.key, mtc::view("other")));
-    }
-}
-
-TEST(HmacSha256, DefaultKeyIsEmptyAndMoveWorks) {
-    HmacSha256 a;
-    EXPECT_EQ(a.mac(mtc::view("x")), hmac_sha256(BytesView{}, mtc::view("x")));
-    a.set_key(mtc::view("Jefe"));
-    HmacSha256 b(std::move(a));
-    EXPECT_EQ(hex(b.mac(mtc::view("what do ya want for nothing?"))),
-              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-    HmacSha256 c;
-    c = std::move(b);
-    EXPECT_EQ(c.mac(mtc::view("y")), hmac_sha256(mtc::view("Jefe"), mtc::view("y")));
 }
 
 // ============================================================================================
@@ -269,6 +251,60 @@ TEST(Kbkdf, DefaultLayoutIsCounterLabelSeparatorContextLength) {
     auto cmac_want = aes_cmac(key, cmac_input);
     ASSERT_TRUE(cmac_want.ok());
     EXPECT_EQ(hex(mtc::view(*cmac_out)), hex(*cmac_want));
+}
+
+// OpenSSL's KBKDF with HMAC-SHA256, the reference for kbkdf_counter's own HMAC path (kdf.cpp).
+Bytes openssl_kbkdf_hmac(BytesView key, BytesView label, BytesView context, std::size_t len,
+                         KbkdfLayout layout) {
+    char mode[] = "counter", mac[] = "HMAC", digest[] = "SHA256";
+    int use_l = layout.use_length ? 1 : 0, use_sep = layout.use_separator ? 1 : 0;
+    std::vector<OSSL_PARAM> p = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, mode, 0),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, mac, 0),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(key.data()),
+                                          key.size()),
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L, &use_l),
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_SEPARATOR, &use_sep)};
+    if (!label.empty())
+        p.push_back(OSSL_PARAM_construct_octet_string(
+            OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(label.data()), label.size()));
+    if (!context.empty())
+        p.push_back(OSSL_PARAM_construct_octet_string(
+            OSSL_KDF_PARAM_INFO, const_cast<std::uint8_t*>(context.data()), context.size()));
+    p.push_back(OSSL_PARAM_construct_end());
+    EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "KBKDF", nullptr);
+    EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
+    Bytes out(len);
+    EXPECT_EQ(EVP_KDF_derive(ctx, out.data(), out.size(), p.data()), 1);
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
+    return out;
+}
+
+TEST(Kbkdf, HmacSha256EqualsOpenSslsKbkdfForEveryLayoutAndLength) {
+    const Bytes label = mtc::to_bytes(std::string_view("ProSe DMKey"));
+    const Bytes context = H("0011223344556677889900aabbccddeeff");
+    for (const std::size_t key_len : {1, 16, 32, 64, 100}) {
+        const Bytes key(key_len, static_cast<std::uint8_t>(key_len));
+        for (const std::size_t len : {1, 16, 31, 32, 33, 64, 65, 100}) {
+            for (const bool sep : {false, true}) {
+                for (const bool l : {false, true}) {
+                    const KbkdfLayout layout{.use_separator = sep, .use_length = l};
+                    for (const auto& [lab, ctx] : {std::pair{BytesView(label), BytesView(context)},
+                                                   std::pair{BytesView(), BytesView(context)},
+                                                   std::pair{BytesView(label), BytesView()}}) {
+                        auto out = kbkdf_counter(KbkdfPrf::hmac_sha256, key, lab, ctx, len, layout);
+                        ASSERT_TRUE(out.ok()) << out.error().describe();
+                        EXPECT_EQ(hex(mtc::view(*out)),
+                                  hex(openssl_kbkdf_hmac(key, lab, ctx, len, layout)))
+                            << "key " << key_len << " out " << len << " sep " << sep << " L " << l
+                            << " label " << lab.size() << " context " << ctx.size();
+                    }
+                }
+            }
+        }
+    }
 }
 
 TEST(Kbkdf, RejectsBadArguments) {

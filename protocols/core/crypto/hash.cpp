@@ -2,11 +2,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+
+#include "protocols/core/crypto/hmac_state.hpp"
 
 namespace mtc::crypto {
 
@@ -21,18 +24,11 @@ struct MacCtxFree {
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
 
-// SHA-256 and HMAC-SHA256 return plain digests: the only ways they can fail are allocation
-// failure or a broken OpenSSL install, and continuing with a wrong MAC would be worse than
-// stopping.
+// SHA-256 returns a plain digest: it can fail only on allocation failure or a broken OpenSSL
+// install, and continuing with a wrong digest would be worse than stopping.
 [[noreturn]] void fatal(const char* what) {
     std::fprintf(stderr, "mtc::crypto: %s failed (OpenSSL)\n", what);
     std::abort();
-}
-
-// OpenSSL rejects a NULL buffer in a few places even when the length is 0.
-const unsigned char* nonnull(BytesView v) {
-    static const unsigned char kEmpty = 0;
-    return v.data() != nullptr ? v.data() : &kEmpty;
 }
 
 // Algorithms are fetched once per process and never freed (they stay reachable from these
@@ -43,34 +39,9 @@ const EVP_MD* sha256_md() {
     return md;
 }
 
-EVP_MAC* hmac_alg() {
-    static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    if (mac == nullptr) fatal("EVP_MAC_fetch(HMAC)");
-    return mac;
-}
-
 EVP_MAC* cmac_alg() {
     static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
     return mac;  // may be NULL (no CMAC provider): reported as an Error by aes_cmac
-}
-
-// Keys the HMAC context with SHA-256 and `key`.
-bool hmac_set_key(EVP_MAC_CTX* ctx, BytesView key) {
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    return EVP_MAC_init(ctx, nonnull(key), key.size(), params) == 1;
-}
-
-// Restarts the keyed context, MACs `data` and writes the 32-byte result.
-bool hmac_run(EVP_MAC_CTX* ctx, BytesView data, Digest& out) {
-    std::size_t out_len = 0;
-    if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) return false;
-    if (!data.empty() && EVP_MAC_update(ctx, data.data(), data.size()) != 1) return false;
-    if (EVP_MAC_final(ctx, out.data(), &out_len, out.size()) != 1) return false;
-    return out_len == out.size();
 }
 
 }  // namespace
@@ -95,12 +66,8 @@ Digest sha256(std::initializer_list<BytesView> parts) {
 }
 
 Digest hmac_sha256(BytesView key, BytesView data) {
-    MacCtxPtr ctx(EVP_MAC_CTX_new(hmac_alg()));
-    Digest out{};
-    if (!ctx || !hmac_set_key(ctx.get(), key) || !hmac_run(ctx.get(), data, out)) {
-        fatal("HMAC-SHA256");
-    }
-    return out;
+    // On OpenSSL's SHA-256 without an EVP_MAC context: no allocation (hmac_state.hpp).
+    return HmacSha256State(key).mac(data);
 }
 
 Result<std::array<std::uint8_t, 16>> aes_cmac(BytesView key, BytesView data) {
@@ -134,34 +101,6 @@ Result<std::array<std::uint8_t, 16>> aes_cmac(BytesView key, BytesView data) {
     if (EVP_MAC_final(ctx.get(), out.data(), &out_len, out.size()) != 1 || out_len != out.size()) {
         return make_error("aes_cmac: final failed");
     }
-    return out;
-}
-
-// ---- HmacSha256 ----
-
-struct HmacSha256::Impl {
-    MacCtxPtr ctx;
-};
-
-HmacSha256::HmacSha256() : impl_(std::make_unique<Impl>()) {
-    impl_->ctx.reset(EVP_MAC_CTX_new(hmac_alg()));
-    // Until set_key is called the context is keyed with the empty key.
-    if (!impl_->ctx || !hmac_set_key(impl_->ctx.get(), {})) fatal("HMAC-SHA256 context");
-}
-
-HmacSha256::~HmacSha256() = default;
-HmacSha256::HmacSha256(HmacSha256&&) noexcept = default;
-HmacSha256& HmacSha256::operator=(HmacSha256&&) noexcept = default;
-
-void HmacSha256::set_key(BytesView key) {
-    if (!impl_) *this = HmacSha256();  // a moved-from object becomes usable again
-    if (!hmac_set_key(impl_->ctx.get(), key)) fatal("HMAC-SHA256 set_key");
-}
-
-Digest HmacSha256::mac(BytesView data) {
-    if (!impl_) *this = HmacSha256();
-    Digest out{};
-    if (!hmac_run(impl_->ctx.get(), data, out)) fatal("HMAC-SHA256 mac");
     return out;
 }
 

@@ -1,4 +1,5 @@
-// NIST SP 800-108 counter-mode KBKDF (OpenSSL EVP_KDF "KBKDF").
+// NIST SP 800-108 counter-mode KBKDF: with CMAC OpenSSL's EVP_KDF "KBKDF"; with HMAC-SHA256
+// the same construction on HmacSha256State (kdf.cpp says why).
 #pragma once
 
 #include <cstddef>
