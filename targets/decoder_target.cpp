@@ -11,12 +11,13 @@ namespace mtc::fuzz {
 namespace {
 
 int run_decoder(const Schema& schema, const std::uint8_t* data, std::size_t size) {
-    // Kept across inputs (the *_into codec calls reuse their storage): allocating a message and
-    // two frames per input was most of a decoder input's cost under ASan.
+    // Kept across inputs (the *_into codec calls reuse their storage): allocating a message, two
+    // frames and a refusal's reason per input was most of a decoder input's cost under ASan.
     static Message msg;
     static Bytes again, unchecked;
+    static Error why;
     const BytesView in(data, size);
-    if (!decode_into(schema, in, msg)) return 0;  // rejected with a reason: the codec did its job
+    if (!decode_into(schema, in, msg, why)) return 0;  // refused with a reason: the codec's job
     if (Status s = encode_into(schema, msg, again); !s) {
         security_issue("Medium", schema.protocol +
                                      " decoder: a decoded message does not re-encode: " +

@@ -35,14 +35,16 @@ std::string num(std::size_t v) {
     return std::to_string(v);
 }
 
-// A decoder's error: the reason built in one allocation (under ASan an allocation costs more
-// than the check that failed, and a fuzzer's inputs are mostly refused).
+// A decoder's refusal, written into `why`: the reason built in at most one allocation, none
+// when `why` has held a reason as long (under ASan an allocation costs more than the check
+// that failed, and a fuzzer's inputs are mostly refused). Returns false, the refusal.
 template <typename... Parts>
-Error fail(std::size_t offset, const Parts&... parts) {
-    std::string reason;
-    reason.reserve((std::string_view(parts).size() + ...));
-    (reason.append(std::string_view(parts)), ...);
-    return make_error(std::move(reason), offset);
+bool fail(Error& why, std::size_t offset, const Parts&... parts) {
+    why.reason.clear();
+    why.reason.reserve((std::string_view(parts).size() + ...));
+    (why.reason.append(std::string_view(parts)), ...);
+    why.offset = offset;
+    return false;
 }
 
 std::string bounds(const FieldSpec& f) {
@@ -110,18 +112,15 @@ bool printable_text(BytesView v) {
     });
 }
 
-}  // namespace
-
-Result<FrameHeader> peek_header(BytesView frame) {
+bool read_header(BytesView frame, FrameHeader& h, Error& why) {
     if (frame.size() < kFrameHeaderSize) {
-        return fail(frame.size(), "frame of ", num(frame.size()), " bytes is shorter than the ",
-                    num(kFrameHeaderSize), "-byte header");
+        return fail(why, frame.size(), "frame of ", num(frame.size()),
+                    " bytes is shorter than the ", num(kFrameHeaderSize), "-byte header");
     }
     const std::uint16_t magic = get_u16(frame, 0);
     if (magic != kFrameMagic) {
-        return fail(0, "bad magic ", hex16(magic), " (expected ", hex16(kFrameMagic), ")");
+        return fail(why, 0, "bad magic ", hex16(magic), " (expected ", hex16(kFrameMagic), ")");
     }
-    FrameHeader h;
     h.version = frame[kOffVersion];
     h.protocol = frame[kOffProtocol];
     h.type = frame[kOffType];
@@ -129,17 +128,26 @@ Result<FrameHeader> peek_header(BytesView frame) {
     h.session = get_u64(frame, kOffSession);
     h.body_length = get_u16(frame, kOffBodyLength);
     if (h.version != kFrameVersion) {
-        return fail(kOffVersion, "unsupported version ", num(h.version), " (expected ",
+        return fail(why, kOffVersion, "unsupported version ", num(h.version), " (expected ",
                     num(kFrameVersion), ")");
     }
     if (h.flags != 0) {
-        return fail(kOffFlags, "nonzero flags ", hex8(h.flags), " (reserved, must be 0)");
+        return fail(why, kOffFlags, "nonzero flags ", hex8(h.flags), " (reserved, must be 0)");
     }
     const std::size_t remaining = frame.size() - kFrameHeaderSize;
     if (h.body_length > remaining) {
-        return fail(kOffBodyLength, "truncated frame: body length ", num(h.body_length),
+        return fail(why, kOffBodyLength, "truncated frame: body length ", num(h.body_length),
                     " but only ", num(remaining), " bytes follow the header");
     }
+    return true;
+}
+
+}  // namespace
+
+Result<FrameHeader> peek_header(BytesView frame) {
+    FrameHeader h;
+    Error why;
+    if (!read_header(frame, h, why)) return why;
     return h;
 }
 
@@ -150,52 +158,57 @@ Result<Message> decode(const Schema& schema, BytesView frame) {
 }
 
 Status decode_into(const Schema& schema, BytesView frame, Message& out) {
-    Result<FrameHeader> header = peek_header(frame);
-    if (!header) return header.error();
-    const FrameHeader& h = *header;
+    Error why;
+    if (!decode_into(schema, frame, out, why)) return why;
+    return Ok{};
+}
+
+bool decode_into(const Schema& schema, BytesView frame, Message& out, Error& why) {
+    FrameHeader h;
+    if (!read_header(frame, h, why)) return false;
     const std::size_t end = kFrameHeaderSize + h.body_length;
     if (frame.size() > end) {
-        return fail(end, "trailing bytes after frame: ", num(frame.size() - end),
+        return fail(why, end, "trailing bytes after frame: ", num(frame.size() - end),
                     " bytes after a body of ", num(h.body_length));
     }
     if (h.protocol != schema.protocol_id) {
-        return fail(kOffProtocol, "protocol id ", num(h.protocol), " is not ", schema.protocol,
+        return fail(why, kOffProtocol, "protocol id ", num(h.protocol), " is not ", schema.protocol,
                     " (", num(schema.protocol_id), ")");
     }
     const MessageSpec* spec = schema.message(h.type);
     if (spec == nullptr) {
-        return fail(kOffType, "unknown message type ", num(h.type), " for protocol ",
+        return fail(why, kOffType, "unknown message type ", num(h.type), " for protocol ",
                     schema.protocol);
     }
     const std::string& name = spec->name;
 
     // First every TLV is checked, building nothing, so a refused frame (most of what a fuzzer
-    // or an attacker sends) costs one allocation, its reason; then the message is built.
+    // or an attacker sends) costs at most one allocation, its reason; then the message is built.
     std::bitset<256> present;
     std::size_t count = 0;
     int prev = -1;
     std::size_t pos = kFrameHeaderSize;
     while (pos < end) {
         if (end - pos < kTlvHeaderSize) {
-            return fail(pos, name, ": truncated TLV header (", num(end - pos),
+            return fail(why, pos, name, ": truncated TLV header (", num(end - pos),
                         " bytes left in body, need 3)");
         }
         const std::uint8_t tag = frame[pos];
         const std::size_t len = get_u16(frame, pos + 1);
-        if (tag == prev) return fail(pos, name, ": duplicate tag ", num(tag));
+        if (tag == prev) return fail(why, pos, name, ": duplicate tag ", num(tag));
         if (tag < prev) {
-            return fail(pos, name, ": tags out of order (tag ", num(tag), " after tag ",
+            return fail(why, pos, name, ": tags out of order (tag ", num(tag), " after tag ",
                         num(static_cast<std::size_t>(prev)), ")");
         }
         const FieldSpec* fs = spec->field(tag);
-        if (fs == nullptr) return fail(pos, name, ": unknown tag ", num(tag));
+        if (fs == nullptr) return fail(why, pos, name, ": unknown tag ", num(tag));
         const std::size_t value_at = pos + kTlvHeaderSize;
         if (len > end - value_at) {
-            return fail(pos + 1, name, ": field ", fs->name, " length ", num(len),
+            return fail(why, pos + 1, name, ": field ", fs->name, " length ", num(len),
                         " runs past the end of the body (", num(end - value_at), " bytes left)");
         }
         if (len < fs->min_len || len > fs->max_len) {
-            return fail(pos + 1, name, ": field ", fs->name, " length ", num(len), " outside ",
+            return fail(why, pos + 1, name, ": field ", fs->name, " length ", num(len), " outside ",
                         bounds(*fs));
         }
         present.set(tag);
@@ -205,7 +218,7 @@ Status decode_into(const Schema& schema, BytesView frame, Message& out) {
     }
     for (const FieldSpec& fs : spec->fields) {
         if (fs.required && !present.test(fs.tag)) {
-            return fail(end, name, ": required field ", fs.name, " (tag ", num(fs.tag),
+            return fail(why, end, name, ": required field ", fs.name, " (tag ", num(fs.tag),
                         ") missing");
         }
     }
@@ -222,7 +235,7 @@ Status decode_into(const Schema& schema, BytesView frame, Message& out) {
         out.fields[i].value.assign(value.begin(), value.end());
         pos += kTlvHeaderSize + len;
     }
-    return Ok{};
+    return true;
 }
 
 Result<Bytes> encode(const Schema& schema, const Message& msg) {

@@ -68,6 +68,11 @@ Bytes encode_unchecked(const Message& msg);
 Status decode_into(const Schema& schema, BytesView frame, Message& out);
 Status encode_into(const Schema& schema, const Message& msg, Bytes& out);
 void encode_unchecked_into(const Message& msg, Bytes& out);
+// And with the refusal written into `why`, whose reason's storage is reused too: false when
+// the frame is refused (`why` then holds the same reason and offset the call above returns).
+// A fuzzer's frames are mostly refused, and a reason is the one allocation such a frame
+// would cost.
+bool decode_into(const Schema& schema, BytesView frame, Message& out, Error& why);
 
 // One-line rendering for logs and pcap listings, e.g.
 //   M1 session=00000000000000ab MTCdID="alice" MTCdNonce=00112233...

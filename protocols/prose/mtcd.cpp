@@ -51,7 +51,7 @@ public:
         m1.set(MTCdMIC, std::move(tag).value());
         events().begin(m1.session, mtcs_id->second, run_params(m1));
         pending_.put(m1.session, m1);
-        return send_one(relay->second.address, m1);
+        return send_one(relay->second.address, std::move(m1));
     }
 
     std::vector<Outbound> on_message(const Inbound& in) override {

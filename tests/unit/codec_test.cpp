@@ -350,6 +350,20 @@ TEST(CodecTest, IntoCallsReuseStorageAndGiveWhatTheFreshCallsGive) {
     const Status refused = decode_into(s, view(bad), reused);
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().describe(), decode(s, view(bad)).error().describe());
+    // ... also when written into a kept Error, whose reason's storage is reused: a shorter
+    // reason after a longer one fits where the longer one was.
+    Error why;
+    Bytes trailing = *encode(s, hello());
+    trailing.push_back(0);
+    ASSERT_FALSE(decode_into(s, view(trailing), reused, why));
+    EXPECT_EQ(why.describe(), decode(s, view(trailing)).error().describe());
+    const char* storage = why.reason.data();
+    ASSERT_FALSE(decode_into(s, view(bad), reused, why));
+    EXPECT_EQ(why.describe(), decode(s, view(bad)).error().describe());
+    EXPECT_EQ(why.offset, decode(s, view(bad)).error().offset);
+    EXPECT_EQ(why.reason.data(), storage);
+    ASSERT_TRUE(decode_into(s, view(*encode(s, hello())), reused, why));
+    EXPECT_EQ(reused, hello());
     Message unknown = hello();
     unknown.type = 99;
     EXPECT_FALSE(encode_into(s, unknown, checked).ok());
