@@ -41,6 +41,15 @@ std::string entry(const std::string& content) {
     return cli::corpus_entry_name(view(content));
 }
 
+// DIR/bin/<stand-in>: the planted target built for `engine` ("afl" or "libfuzzer");
+// DIR/corpus/<stand-in>/seed: `seed`.
+void set_up_stand_in(const std::string& dir, const std::string& engine, const std::string& seed) {
+    fs::create_directories(dir + "/bin");
+    fs::create_directories(dir + "/corpus/" + kStandIn);
+    fs::create_symlink(kPlanted + "/" + engine + "/planted_bugs_fuzzer", dir + "/bin/" + kStandIn);
+    put(dir + "/corpus/" + kStandIn + "/seed", seed);
+}
+
 cli::MergeRequest afl_request(const std::string& dir) {
     return {.engine = "afl",
             .target = kPlanted + "/afl/planted_bugs_fuzzer",
@@ -108,10 +117,7 @@ TEST(CorpusMerge, AMissingShowmapIsAnErrorNamingIt) {
 // each under its content name, and keeps its seed.
 TEST(CorpusMerge, FuzzWithAflMergesItsRunIntoTheCorpus) {
     const std::string dir = temp_dir("afl-fuzz-merge");
-    fs::create_directories(dir + "/bin");
-    fs::create_directories(dir + "/corpus/" + kStandIn);
-    fs::create_symlink(kPlanted + "/afl/planted_bugs_fuzzer", dir + "/bin/" + kStandIn);
-    put(dir + "/corpus/" + kStandIn + "/seed", "PLa");
+    set_up_stand_in(dir, "afl", "PLa");
     const Cmd c =
         sh(kAflEnv + MTCFUZZ_BIN + " fuzz " + kStandIn + " --engine afl --time 10 " + "--bin-dir " +
            dir + "/bin --corpus " + dir + "/corpus -o " + dir + "/out --json");
@@ -133,11 +139,8 @@ TEST(CorpusMerge, FuzzWithAflMergesItsRunIntoTheCorpus) {
 // `mtcfuzz corpus merge` with libFuzzer's own -merge=1: the same rule, the engine's coverage.
 TEST(CorpusMerge, CorpusMergeWithLibFuzzerAddsOnlyNewCoverage) {
     const std::string dir = temp_dir("lf-merge");
-    fs::create_directories(dir + "/bin");
-    fs::create_directories(dir + "/corpus/" + kStandIn);
+    set_up_stand_in(dir, "libfuzzer", "xyz");
     fs::create_directories(dir + "/finds");
-    fs::create_symlink(kPlanted + "/libfuzzer/planted_bugs_fuzzer", dir + "/bin/" + kStandIn);
-    put(dir + "/corpus/" + kStandIn + "/seed", "xyz");
     put(dir + "/finds/a", "abc");
     put(dir + "/finds/b", "PLa");
     put(dir + "/finds/c", "PLf");
@@ -153,11 +156,8 @@ TEST(CorpusMerge, CorpusMergeWithLibFuzzerAddsOnlyNewCoverage) {
 // ... and with AFL++: an AFL++ output directory stands for its queue.
 TEST(CorpusMerge, CorpusMergeWithAflReadsAnOutputDirectorysQueue) {
     const std::string dir = temp_dir("afl-cli-merge");
-    fs::create_directories(dir + "/bin");
-    fs::create_directories(dir + "/corpus/" + kStandIn);
+    set_up_stand_in(dir, "afl", "xyz");
     fs::create_directories(dir + "/out/default/queue");
-    fs::create_symlink(kPlanted + "/afl/planted_bugs_fuzzer", dir + "/bin/" + kStandIn);
-    put(dir + "/corpus/" + kStandIn + "/seed", "xyz");
     put(dir + "/out/default/fuzzer_stats", "execs_done : 1\n");
     put(dir + "/out/default/queue/id:0", "PLa");
     put(dir + "/out/default/queue/id:1", "PLr");
