@@ -194,7 +194,8 @@ int merge(const std::vector<std::string>& args) {
                          .dump(2)
                   << "\n";
     } else {
-        std::cout << target << ": " << m->added << " entries added to " << corpus << "/" << target;
+        std::cout << target << ": " << m->added << (m->added == 1 ? " entry" : " entries")
+                  << " added to " << corpus << "/" << target;
         if (m->skipped != 0) std::cout << " (" << m->skipped << " crashed or hung: not merged)";
         std::cout << "\n";
     }

@@ -164,7 +164,7 @@ TEST(CorpusMerge, CorpusMergeWithAflReadsAnOutputDirectorysQueue) {
     const Cmd c = sh(kAflEnv + MTCFUZZ_BIN + " corpus merge " + kStandIn + " " + dir +
                      "/out --engine afl --bin-dir " + dir + "/bin --corpus " + dir + "/corpus");
     ASSERT_EQ(c.code, 0) << c.out << c.err;
-    EXPECT_NE(c.out.find(kStandIn + ": 1 entries added"), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find(kStandIn + ": 1 entry added"), std::string::npos) << c.out;
     EXPECT_NE(c.out.find("1 crashed or hung: not merged"), std::string::npos) << c.out;
     EXPECT_EQ(names_in(dir + "/corpus/" + kStandIn), (std::set<std::string>{"seed", entry("PLa")}));
 }
