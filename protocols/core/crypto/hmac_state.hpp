@@ -3,10 +3,11 @@
 // HMAC(K, m) = H((K0 ^ opad) || H((K0 ^ ipad) || m)): the two key blocks are one compression
 // each, the same for every message. set_key() runs them once and keeps the two chaining
 // states; mac() copies them and hashes only the message and the inner digest. That is what a
-// reused EVP_MAC context does too (crypto::HmacSha256, hash.hpp), but through the provider's
-// parameter parsing and digest-context dispatch on every call, which for the key guesser's
-// one- or two-block keys and messages costs several times the compressions themselves
-// (docs/bench-guess.md).
+// reused EVP_MAC context does too, but through the provider's parameter parsing and
+// digest-context dispatch on every call, which for the key guesser's one- or two-block keys
+// and messages costs several times the compressions themselves (docs/bench-guess.md); and a
+// fresh EVP_MAC context per MAC allocates about 14 times (docs/fuzzing.md, "Speed"). It is the
+// project's one HMAC-SHA256: crypto::hmac_sha256 and the KBKDF's HMAC PRF are built on it.
 //
 // No allocation anywhere: the states live in the object, the output in the caller's buffer.
 // The header keeps OpenSSL out of its includers: the states are opaque bytes here, checked
