@@ -26,7 +26,7 @@ struct MergeRequest {
     std::string corpus;               // the seed corpus, added to (created if missing)
     std::vector<std::string> inputs;  // directories of candidates (files directly in them)
     std::string work;                 // scratch directory (recreated) and merge.log
-    std::string showmap;              // afl-showmap (AFL++ only; default: afl_program())
+    std::string showmap{};            // afl-showmap (AFL++ only; default: afl_program())
     int timeout_ms = 25000;           // per input
 };
 
