@@ -100,9 +100,9 @@ Result<MergeResult> afl_merge(const MergeRequest& r) {
     if (fresh.empty()) return MergeResult{};
 
     std::unordered_set<std::uint32_t> covered;
-    if (!regular_files(r.corpus).empty()) {
+    if (const auto seeds = regular_files(r.corpus); !seeds.empty()) {
         if (auto st = showmap(r, r.corpus, r.work + "/corpus-maps"); !st) return st.error();
-        for (const std::string& f : regular_files(r.corpus)) {
+        for (const std::string& f : seeds) {
             auto tuples = read_map(r, r.work + "/corpus-maps/" + f);
             if (!tuples) return tuples.error();
             covered.insert(tuples->begin(), tuples->end());
