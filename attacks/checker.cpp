@@ -80,8 +80,7 @@ bool accepts(EventKind k) {
 }
 
 // Params both events carry agree, and there is at least one such param.
-bool params_agree(const std::map<std::string, std::string>& a,
-                  const std::map<std::string, std::string>& b) {
+bool params_agree(const Params& a, const Params& b) {
     std::size_t common = 0;
     auto i = a.begin();
     auto j = b.begin();
@@ -229,8 +228,8 @@ struct ClaimChecker::Impl {
     }
 
     // Begins in `g` that agree with `params`, in event order.
-    [[nodiscard]] std::vector<std::size_t> matching(
-        const BeginGroup& g, const std::map<std::string, std::string>& params) const {
+    [[nodiscard]] std::vector<std::size_t> matching(const BeginGroup& g,
+                                                    const Params& params) const {
         // The smallest candidate list: a param every begin carries narrows the search to the
         // begins with the same value; otherwise every begin is a candidate.
         const std::vector<std::size_t>* candidates = &g.all;

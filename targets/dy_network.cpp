@@ -70,6 +70,13 @@ struct DyNetwork::Impl {
     std::optional<Deployment> deployments[2];
     KeyFingerprinter fingerprinter{SecretBytes(32, 0x5a)};
     std::vector<std::string> claims;
+    // Per deployment, fixed across inputs: the instances that start runs, the instances of the
+    // role under test, and all of them.
+    struct Cast {
+        std::vector<std::string> initiators, targets, everyone;
+        std::set<std::string> target_set;
+    };
+    Cast casts[2];
 
     Impl(const ProtocolSpec& s, std::string r, DyOptions o)
         : spec(s), role(std::move(r)), options(std::move(o)), claims(oracle_claims(s)) {
@@ -99,11 +106,24 @@ struct DyNetwork::Impl {
                 }
                 if (!deployed) continue;
                 deployments[v] = std::move(d).value();
+                casts[v] = cast_of(*deployments[v]);
                 break;
             }
         }
         if (!deployments[0])
             error = spec.name + ": no mode of the as-specified variant deploys " + role;
+    }
+
+    [[nodiscard]] Cast cast_of(const Deployment& dep) const {
+        Cast c;
+        for (const InstancePlan& plan : dep.instances) {
+            c.everyone.push_back(plan.instance);
+            if (plan.role == role) c.targets.push_back(plan.instance);
+            const RoleSpec* rs = spec.role(plan.role);
+            if (rs != nullptr && rs->initiator) c.initiators.push_back(plan.instance);
+        }
+        c.target_set.insert(c.targets.begin(), c.targets.end());
+        return c;
     }
 
     DyResult run(BytesView input);
@@ -118,8 +138,16 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     const bool want_hardened = (p.byte() & kDyHardened) != 0;
     r.hardened = want_hardened && deployments[1].has_value();
     const Deployment& dep = *deployments[r.hardened ? 1 : 0];
+    const Cast& cast = casts[r.hardened ? 1 : 0];
+    const auto& initiators = cast.initiators;
+    const auto& targets = cast.targets;
+    const auto& everyone = cast.everyone;
+    const auto& target_set = cast.target_set;
+    // The attacker's knowledge is read only by the claim checker, which judges hardened runs.
+    const bool judged = r.hardened && !claims.empty();
 
     MemorySink sink;
+    sink.events.reserve(64);  // tens of events per input: no regrowth moving them
     ManualClock clock(kSeededEpochUs);
     InProcNetwork net(spec, dep, seeded_config(kSeed, clock, sink, fingerprinter));
     attacks::Knowledge knowledge(spec);
@@ -128,21 +156,13 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     std::vector<Frame> seen;  // clear frames seen on the wire (the first kMaxSeen)
     net.set_hook([&](Frame f) {
         if (!f.secure) {
-            (void)knowledge.observe(f.bytes, f.from, f.to, false, "", clock.now_us());
+            if (judged) (void)knowledge.observe(f.bytes, f.from, f.to, false, "", clock.now_us());
             if (seen.size() < kMaxSeen) seen.push_back(f);
         }
         held.push_back(std::move(f));
         return std::vector<Frame>{};
     });
 
-    std::vector<std::string> initiators, targets, everyone;
-    for (const InstancePlan& plan : dep.instances) {
-        everyone.push_back(plan.instance);
-        if (plan.role == role) targets.push_back(plan.instance);
-        const RoleSpec* rs = spec.role(plan.role);
-        if (rs != nullptr && rs->initiator) initiators.push_back(plan.instance);
-    }
-    const std::set<std::string> target_set(targets.begin(), targets.end());
     const auto deliver = [&](Frame f) {
         if (r.delivered >= kMaxDeliveries) return;
         if (trace) {
@@ -281,7 +301,7 @@ DyResult DyNetwork::Impl::run(BytesView input) {
             r.findings.push_back(
                 {"schema:" + e.role, e.role + " built a frame its schema refuses: " + *e.reason});
     }
-    if (r.hardened && !claims.empty()) {
+    if (judged) {
         attacks::ClaimChecker checker(spec, dep, claims, fingerprinter);
         for (Event& e : sink.events) checker.add(std::move(e));  // the sink is done with them
         for (auto& v : checker.check(knowledge)) r.findings.push_back({v.claim, v.summary});

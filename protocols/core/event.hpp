@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "protocols/core/bytes.hpp"
+#include "protocols/core/params.hpp"
 #include "protocols/core/result.hpp"
 
 namespace mtc {
@@ -38,7 +38,7 @@ struct Event {
     std::uint64_t session = 0;
     EventKind kind = EventKind::begin;
     std::string peer;
-    std::map<std::string, std::string> params;  // public values only (hex for bytes)
+    Params params;  // public values only (hex for bytes)
     std::optional<std::string> key_fp;
     std::optional<std::string> reason;
 };
@@ -112,7 +112,7 @@ public:
     EventEmitter(std::string protocol, std::string variant, std::string role, std::string instance,
                  const Clock& clock, EventSink& sink, const KeyFingerprinter& fp);
 
-    using Params = std::map<std::string, std::string>;
+    using Params = mtc::Params;
     void begin(std::uint64_t session, std::string_view peer, Params params);
     void accept(std::uint64_t session, std::string_view peer, Params params);
     void commit(std::uint64_t session, std::string_view peer, Params params, BytesView key);

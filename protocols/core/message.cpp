@@ -4,6 +4,9 @@
 #include <utility>
 
 namespace mtc {
+namespace {
+constexpr std::size_t kTypicalFields = 8;
+}  // namespace
 
 // Lookups are linear rather than binary searches: messages carry a handful of fields, and
 // attack strategies may build messages whose fields are deliberately out of order.
@@ -27,6 +30,9 @@ void Message::set(std::uint8_t tag, Bytes value) {
             return;
         }
     }
+    // Messages are built field by field and carry a handful: one allocation for the lot
+    // rather than one per doubling.
+    if (fields.capacity() == 0) fields.reserve(kTypicalFields);
     auto pos =
         std::find_if(fields.begin(), fields.end(), [tag](const Field& f) { return f.tag > tag; });
     fields.insert(pos, Field{tag, std::move(value)});

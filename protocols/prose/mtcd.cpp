@@ -123,9 +123,9 @@ public:
             events().error(m4.session, "DMKey: " + dmkey.error().describe());
             return {};
         }
-        const auto params = run_params(*m1, &m4);
+        auto params = run_params(*m1, &m4);
         events().accept(m4.session, field_str(m4, MTCsID), params);
-        events().commit(m4.session, field_str(m4, UEID), params, view(*dmkey));
+        events().commit(m4.session, field_str(m4, UEID), std::move(params), view(*dmkey));
         if (!again) {
             // The run ends; its M1 is kept only when a completed run may be taken again.
             auto run = pending_.take(m4.session);

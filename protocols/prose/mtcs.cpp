@@ -103,9 +103,9 @@ public:
         }
         m3.set(MTCsMIC, std::move(tag).value());
         m3.set(DMKey, Bytes(dmkey->begin(), dmkey->end()));
-        const auto params = run_params(m2, &m3);
+        auto params = run_params(m2, &m3);
         events().begin(m2.session, mtcd_id, params);
-        events().commit(m2.session, field_str(m2, UEID), params, view(*dmkey));
+        events().commit(m2.session, field_str(m2, UEID), std::move(params), view(*dmkey));
         return send_one(in.from, std::move(m3));
     }
 

@@ -95,10 +95,11 @@ private:
                 }
             }
         }
-        const auto params = run_params(run->m1, &m3);
+        auto params = run_params(run->m1, &m3);
         // Receiving DMKey is the UE's implicit indication that the MTCd was authenticated.
         events().accept(m3.session, from, params);
-        events().commit(m3.session, field_str(m3, MTCdID), params, m3.get_or_empty(DMKey));
+        events().commit(m3.session, field_str(m3, MTCdID), std::move(params),
+                        m3.get_or_empty(DMKey));
         Message m4 = m3;  // "extracts, stores and deletes DMKey from the message"
         m4.type = M4;
         m4.erase(DMKey);
