@@ -95,10 +95,19 @@ OnlineGuessMeasure measure_online_guess(const ProtocolSpec& spec, const Deployme
     // rejected anything in its window, however many rejects (say, the server rejecting a
     // later message of the same run) it caused. The window of the last guess ends where r2
     // begins: with the first message r2's initiator sends (a guess is sent by "Attacker", and
-    // no guess makes the initiator, which has no run for the guess's session, start one).
+    // no guess makes the initiator, which has no run for the guess's session, start one),
+    // after the last guess: a line of that initiator between the guesses is r1's, a copy it
+    // retransmitted because r1's answer was slow (seen on a loaded machine, where it used to
+    // end the measurement after the first guess).
+    std::size_t last_guess = 0;
+    for (std::size_t i = 0; i < outcome.transcript.size(); ++i) {
+        const report::TranscriptEntry& e = outcome.transcript[i];
+        if (!e.is_event && e.from == "Attacker") last_guess = i;
+    }
     std::vector<GuessWindow> windows;
     std::optional<std::int64_t> first_guess_us, after_start_us;
-    for (const report::TranscriptEntry& e : outcome.transcript) {
+    for (std::size_t i = 0; i < outcome.transcript.size(); ++i) {
+        const report::TranscriptEntry& e = outcome.transcript[i];
         if (after_start_us) {
             m.honest_after_committed |= e.is_event && e.from == after && e.label == "commit";
             continue;
@@ -110,7 +119,9 @@ OnlineGuessMeasure measure_online_guess(const ProtocolSpec& spec, const Deployme
         }
         if (windows.empty()) continue;  // r1, before the guesses
         if (!e.is_event) {
-            if (e.from == after && !after.empty()) after_start_us = e.ts_us;
+            // r2's initiator's lines before the last guess are r1's retransmissions.
+            const bool r2_begins = e.from == after && !after.empty() && i > last_guess;
+            if (r2_begins) after_start_us = e.ts_us;
             continue;
         }
         if (targets.count(e.from) == 0) continue;

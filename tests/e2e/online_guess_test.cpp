@@ -34,6 +34,7 @@ using runner::ExecOutcome;
 using runner::measure_online_guess;
 using runner::OnlineGuessMeasure;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // An executed on-line guessing trace written by hand: r1 at MTCd#0, `guesses` M1s to UE#0,
 // r2 at MTCd#0; the transcript is filled by the helpers, 10 ms a line.
@@ -149,6 +150,26 @@ TEST(OnlineGuessMeasure, AGuessWithoutARejectOfTheTargetRoleIsUndetected) {
     EXPECT_THAT(m.note,
                 HasSubstr("2 rejected, 1 drew no reject from MTCs (undetected on-line guessing)"));
     EXPECT_THAT(m.note, HasSubstr(", 1 accepted (a right guess"));
+}
+
+TEST(OnlineGuessMeasure, AnR1RetransmissionBetweenTheGuessesDoesNotStartR2) {
+    // On a loaded machine r1's initiator may send its M1 again while the guesses go out; r2
+    // begins only with its first message after the last guess.
+    Script s(3);
+    s.honest_run(true);
+    s.guess();
+    s.event("MTCs#0", "reject", "MTCdMIC does not verify");
+    s.line("MTCd#0", "UE#0", "M1", "", false);  // r1's M1 again
+    for (int i = 0; i < 2; ++i) {
+        s.guess();
+        s.event("MTCs#0", "reject", "MTCdMIC does not verify");
+    }
+    s.honest_run(false);
+    const OnlineGuessMeasure m = s.measure();
+    EXPECT_EQ(m.guesses, 3u);
+    EXPECT_EQ(m.rejects, 3u);
+    EXPECT_FALSE(m.honest_after_committed);  // r2 did not commit: still seen as a lockout
+    EXPECT_THAT(m.note, Not(HasSubstr("not sent")));
 }
 
 TEST(OnlineGuessMeasure, NoCommitAfterTheGuessesIsALockout) {
