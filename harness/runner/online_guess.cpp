@@ -119,7 +119,6 @@ OnlineGuessMeasure measure_online_guess(const ProtocolSpec& spec, const Deployme
         }
         if (windows.empty()) continue;  // r1, before the guesses
         if (!e.is_event) {
-            // r2's initiator's lines before the last guess are r1's retransmissions.
             const bool r2_begins = e.from == after && !after.empty() && i > last_guess;
             if (r2_begins) after_start_us = e.ts_us;
             continue;

@@ -21,7 +21,8 @@ namespace mtc {
 class Params {
 public:
     using value_type = std::pair<std::string, std::string>;
-    using iterator = std::vector<value_type>::iterator;
+    // Read-only iteration, as std::map's const keys: a name changed in place would break the
+    // order every lookup relies on. Values change through set() and [].
     using const_iterator = std::vector<value_type>::const_iterator;
 
     Params() = default;
@@ -52,10 +53,6 @@ public:
         auto it = lower(name);
         return it != kv_.end() && it->first == name ? it : kv_.end();
     }
-    [[nodiscard]] iterator find(std::string_view name) {
-        auto it = lower(name);
-        return it != kv_.end() && it->first == name ? it : kv_.end();
-    }
     [[nodiscard]] const std::string& at(std::string_view name) const {
         auto it = find(name);
         if (it == kv_.end()) throw std::out_of_range("no param " + std::string(name));
@@ -66,7 +63,7 @@ public:
     }
     [[nodiscard]] bool contains(std::string_view name) const { return count(name) != 0; }
     std::size_t erase(std::string_view name) {
-        auto it = find(name);
+        const auto it = find(name);
         if (it == kv_.end()) return 0;
         kv_.erase(it);
         return 1;
@@ -77,8 +74,6 @@ public:
     void reserve(std::size_t n) { kv_.reserve(n); }
     [[nodiscard]] const_iterator begin() const { return kv_.begin(); }
     [[nodiscard]] const_iterator end() const { return kv_.end(); }
-    [[nodiscard]] iterator begin() { return kv_.begin(); }
-    [[nodiscard]] iterator end() { return kv_.end(); }
 
     bool operator==(const Params&) const = default;
 
@@ -88,7 +83,7 @@ private:
             kv_.begin(), kv_.end(), name,
             [](const value_type& kv, std::string_view n) { return kv.first < n; });
     }
-    [[nodiscard]] iterator lower(std::string_view name) {
+    [[nodiscard]] std::vector<value_type>::iterator lower(std::string_view name) {
         return std::lower_bound(
             kv_.begin(), kv_.end(), name,
             [](const value_type& kv, std::string_view n) { return kv.first < n; });
