@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace mtc::attacks {
@@ -111,8 +113,12 @@ struct ClaimChecker::Impl {
         std::map<std::pair<std::size_t, EventKind>, std::size_t> matched;
     };
 
-    // Begins of one instance with one peer, indexed by param so that matching a B event costs
-    // about the number of begins that share its nonce, not every begin of the instance.
+    // Begins of one instance with one peer. Once there are kIndexFrom of them they are indexed
+    // by param, so that matching a B event costs about the number of begins that share its
+    // nonce, not every begin of the instance (campaigns run thousands of sessions between two
+    // instances). Smaller groups are scanned: a fuzz input's few begins would otherwise spend
+    // more on building the index's nodes than on matching.
+    static constexpr std::size_t kIndexFrom = 16;
     struct BeginGroup {
         std::vector<std::size_t> all;
         std::map<std::string, std::size_t> with_key;  // param name -> begins carrying it
@@ -221,15 +227,19 @@ struct ClaimChecker::Impl {
         const Event& e = events[i];
         BeginGroup& g = begins[{e.instance, e.peer}];
         g.all.push_back(i);
-        for (const auto& kv : e.params) {
-            ++g.with_key[kv.first];
-            g.by_value[kv.first][kv.second].push_back(i);
+        if (g.all.size() < kIndexFrom) return;
+        // The group just reached kIndexFrom: index every begin so far; later, only this one.
+        for (std::size_t k = g.all.size() == kIndexFrom ? 0 : g.all.size() - 1; k < g.all.size();
+             ++k) {
+            for (const auto& kv : events[g.all[k]].params) {
+                ++g.with_key[kv.first];
+                g.by_value[kv.first][kv.second].push_back(g.all[k]);
+            }
         }
     }
 
-    // Begins in `g` that agree with `params`, in event order.
-    [[nodiscard]] std::vector<std::size_t> matching(const BeginGroup& g,
-                                                    const Params& params) const {
+    // Appends to `out` the begins in `g` that agree with `params`, in event order.
+    void matching(const BeginGroup& g, const Params& params, std::vector<std::size_t>& out) const {
         // The smallest candidate list: a param every begin carries narrows the search to the
         // begins with the same value; otherwise every begin is a candidate.
         const std::vector<std::size_t>* candidates = &g.all;
@@ -242,17 +252,17 @@ struct ClaimChecker::Impl {
             const std::vector<std::size_t>& list = v == values.end() ? kNone : v->second;
             if (list.size() < candidates->size()) candidates = &list;
         }
-        std::vector<std::size_t> out;
         for (std::size_t b : *candidates) {
             if (params_agree(events[b].params, params)) out.push_back(b);
         }
-        return out;
     }
 
-    // For a summary: the params of `e` that differ from the closest begin of `groups`.
+    // For a summary: the params of `e` that differ from the closest begin of `groups`: the
+    // one with most params equal; among those, one of e's session (with many runs between two
+    // instances, every other run's begin differs by its nonce alone too); then the latest.
     [[nodiscard]] std::string differences(const std::vector<const BeginGroup*>& groups,
                                           const Event& e, const Event** closest) const {
-        std::size_t best_equal = 0;
+        std::size_t best = 0;
         *closest = nullptr;
         for (const BeginGroup* g : groups) {
             for (std::size_t b : g->all) {
@@ -261,8 +271,9 @@ struct ClaimChecker::Impl {
                     auto it = e.params.find(kv.first);
                     if (it != e.params.end() && it->second == kv.second) ++equal;
                 }
-                if (*closest == nullptr || equal >= best_equal) {
-                    best_equal = equal;
+                const std::size_t score = 2 * equal + (events[b].session == e.session ? 1 : 0);
+                if (*closest == nullptr || score >= best) {
+                    best = score;
                     *closest = &events[b];
                 }
             }
@@ -286,24 +297,24 @@ struct ClaimChecker::Impl {
         auto peers = by_identity.find(e.peer);
         if (peers == by_identity.end()) return;
 
-        std::vector<std::string> a_instances;
+        const std::string* first_a = nullptr;  // the first honest A instance the peer names
         std::vector<const BeginGroup*> groups;
         std::vector<std::size_t> matches;
         for (const std::string& a : peers->second) {
             if (role_of.at(a) != c.a || !honest_instance(k, a)) continue;
-            a_instances.push_back(a);
+            if (first_a == nullptr) first_a = &a;
             auto g = begins.find({a, b_id->second});
             if (g == begins.end()) continue;
             groups.push_back(&g->second);
-            for (std::size_t m : matching(g->second, e.params)) matches.push_back(m);
+            matching(g->second, e.params, matches);
         }
-        if (a_instances.empty()) return;  // the peer is not an honest A instance
+        if (first_a == nullptr) return;  // the peer is not an honest A instance
 
         if (matches.empty()) {
             const Event* closest = nullptr;
             const std::string diff = differences(groups, e, &closest);
-            std::string summary = where(e) + " names " + a_instances.front() + " (" + e.peer +
-                                  ") as peer, but " + a_instances.front() + " began no run with " +
+            std::string summary = where(e) + " names " + *first_a + " (" + e.peer +
+                                  ") as peer, but " + *first_a + " began no run with " +
                                   e.instance + " (" + b_id->second + ")";
             summary += diff.empty() ? " at all" : " on these params: " + diff;
             std::vector<Event> evidence{e};
@@ -375,6 +386,25 @@ void ClaimChecker::add(Event&& e) {
     impl_->events.push_back(std::move(e));
 }
 
+void ClaimChecker::reset() {
+    Impl& s = *impl_;
+    for (Impl::Auth& a : s.auths) a.matched.clear();
+    s.events.clear();  // keeps its capacity for the next run
+    s.events_done = 0;
+    s.failures.clear();
+    s.failures_done = 0;
+    s.reported.clear();
+    s.begins.clear();
+    s.commits_by_fp.clear();
+    s.known_fps.clear();
+    s.keys_of = nullptr;
+    s.keys_done = 0;
+    s.first_commit.clear();
+    s.runs.clear();
+    s.honest_runs.clear();
+    s.obs_done = 0;
+}
+
 void ClaimChecker::add_liveness_failure(const std::string& instance, const std::string& reason) {
     impl_->failures.emplace_back(instance, reason);
 }
@@ -416,24 +446,31 @@ std::vector<Violation> ClaimChecker::check(const Knowledge& knowledge) {
     // Index the new events first, so that a begin that arrived after its acceptance (events
     // from different processes interleave) still counts.
     std::vector<Impl::Reuse> reuses;
+    std::string first_key;  // role|key name|param|value, built in place for each lookup
+    const auto note_commit = [&](std::size_t i, std::string_view key_name, std::string_view param,
+                                 std::string_view value) {
+        first_key.assign(s.events[i].role).append("|").append(key_name).append("|");
+        first_key.append(param).append("|").append(value);
+        const auto it = s.first_commit.find(first_key);
+        if (it == s.first_commit.end()) {
+            s.first_commit.emplace(first_key, i);
+        } else {
+            reuses.push_back(Impl::Reuse{it->second, i, std::string(param), std::string(value)});
+        }
+    };
     for (std::size_t i = from; i < to; ++i) {
         const Event& e = s.events[i];
         if (e.kind == EventKind::begin) s.index_begin(i);
         if (e.kind != EventKind::commit) continue;
-        if (e.key_fp) s.commits_by_fp[*e.key_fp].push_back(i);
-        std::vector<std::pair<std::string, std::string>> reused;
-        if (e.key_fp) reused.emplace_back("key_fp", *e.key_fp);
-        for (const auto& kv : e.params) {
-            if (s.nonce_params.count(kv.first) != 0) reused.emplace_back(kv.first, kv.second);
-        }
         const auto named = e.params.find("key");
-        const std::string key_name = named == e.params.end() ? "" : named->second;
-        for (auto& pv : reused) {
-            auto ins = s.first_commit.emplace(
-                e.role + "|" + key_name + "|" + pv.first + "|" + pv.second, i);
-            if (!ins.second) {
-                reuses.push_back(Impl::Reuse{ins.first->second, i, pv.first, pv.second});
-            }
+        const std::string_view key_name =
+            named == e.params.end() ? std::string_view() : std::string_view(named->second);
+        if (e.key_fp) {
+            s.commits_by_fp[*e.key_fp].push_back(i);
+            note_commit(i, key_name, "key_fp", *e.key_fp);
+        }
+        for (const auto& kv : e.params) {
+            if (s.nonce_params.count(kv.first) != 0) note_commit(i, key_name, kv.first, kv.second);
         }
     }
     const auto exposed = s.exposed_commits(knowledge);

@@ -55,6 +55,10 @@ public:
 
     void add(const Event& e);
     void add(Event&& e);
+    // Forgets every event, failure, honest run, key and reported violation, as if just
+    // constructed with the same claims and deployment: one checker judges many independent runs
+    // (the fuzz oracle, every input on its own) without rebuilding its tables or storage.
+    void reset();
     // A run label of the honest phase (before its messages are observed): no-contact claims
     // judge those runs only.
     void add_honest_run(const std::string& run);

@@ -19,8 +19,6 @@ namespace {
 
 constexpr std::uint64_t kSeed = 1;  // one seed: the same input always runs the same way
 constexpr std::size_t kMaxOps = 256;
-constexpr std::size_t kMaxStarts = 8;
-constexpr std::size_t kMaxDeliveries = 512;
 constexpr std::size_t kMaxSeen = 64;
 constexpr std::size_t kMaxInject = 511;
 constexpr std::size_t kMaxSpliceLen = 64;
@@ -77,6 +75,14 @@ struct DyNetwork::Impl {
         std::set<std::string> target_set;
     };
     Cast casts[2];
+    // Kept across inputs so that each input reuses their storage: the events of an input, its
+    // claim checker (hardened deployment) and the message each clear frame of a judged input is
+    // decoded into. An input empties the first two before it ends: what one input allocates and
+    // the next frees reads as a leak to libFuzzer, which then runs LeakSanitizer on every input.
+    MemorySink sink;
+    std::unique_ptr<attacks::ClaimChecker> checker;
+    Message clear;
+    Error undecodable;
 
     Impl(const ProtocolSpec& s, std::string r, DyOptions o)
         : spec(s), role(std::move(r)), options(std::move(o)), claims(oracle_claims(s)) {
@@ -144,10 +150,10 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     const auto& everyone = cast.everyone;
     const auto& target_set = cast.target_set;
     // The attacker's knowledge is read only by the claim checker, which judges hardened runs.
+    // Of it, the oracle's claims need only the keys the attacker read in clear frames (secrecy):
+    // no observation is kept (no-contact is not judged here).
     const bool judged = r.hardened && !claims.empty();
 
-    MemorySink sink;
-    sink.events.reserve(64);  // tens of events per input: no regrowth moving them
     ManualClock clock(kSeededEpochUs);
     InProcNetwork net(spec, dep, seeded_config(kSeed, clock, sink, fingerprinter));
     attacks::Knowledge knowledge(spec);
@@ -156,7 +162,8 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     std::vector<Frame> seen;  // clear frames seen on the wire (the first kMaxSeen)
     net.set_hook([&](Frame f) {
         if (!f.secure) {
-            if (judged) (void)knowledge.observe(f.bytes, f.from, f.to, false, "", clock.now_us());
+            if (judged && decode_into(*spec.schema, view(f.bytes), clear, undecodable))
+                knowledge.learn_keys_in(clear, "on the wire");
             if (seen.size() < kMaxSeen) seen.push_back(f);
         }
         held.push_back(std::move(f));
@@ -164,7 +171,7 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     });
 
     const auto deliver = [&](Frame f) {
-        if (r.delivered >= kMaxDeliveries) return;
+        if (r.delivered >= kDyMaxDeliveries) return;
         if (trace) {
             auto m = decode(*spec.schema, view(f.bytes));
             std::fprintf(stderr, "deliver %s -> %s%s: %s\n", f.from.c_str(), f.to.c_str(),
@@ -189,7 +196,7 @@ DyResult DyNetwork::Impl::run(BytesView input) {
         return f;
     };
     const auto flush = [&] {
-        while (!held.empty() && r.delivered < kMaxDeliveries) {
+        while (!held.empty() && r.delivered < kDyMaxDeliveries) {
             Frame f = std::move(held.front());
             held.pop_front();
             deliver(std::move(f));
@@ -197,11 +204,11 @@ DyResult DyNetwork::Impl::run(BytesView input) {
     };
 
     std::size_t starts = 0;
-    for (std::size_t op = 0; op < kMaxOps && !p.done() && r.delivered < kMaxDeliveries; ++op) {
+    for (std::size_t op = 0; op < kMaxOps && !p.done() && r.delivered < kDyMaxDeliveries; ++op) {
         switch (static_cast<DyOp>(p.byte() % 8)) {
             case DyOp::start: {
                 const std::uint8_t i = p.byte();
-                if (initiators.empty() || starts >= kMaxStarts) break;
+                if (initiators.empty() || starts >= kDyMaxStarts) break;
                 ++starts;
                 net.start(initiators[i % initiators.size()]);
                 break;
@@ -302,10 +309,13 @@ DyResult DyNetwork::Impl::run(BytesView input) {
                 {"schema:" + e.role, e.role + " built a frame its schema refuses: " + *e.reason});
     }
     if (judged) {
-        attacks::ClaimChecker checker(spec, dep, claims, fingerprinter);
-        for (Event& e : sink.events) checker.add(std::move(e));  // the sink is done with them
-        for (auto& v : checker.check(knowledge)) r.findings.push_back({v.claim, v.summary});
+        if (!checker)
+            checker = std::make_unique<attacks::ClaimChecker>(spec, dep, claims, fingerprinter);
+        for (Event& e : sink.events) checker->add(std::move(e));  // the sink is done with them
+        for (auto& v : checker->check(knowledge)) r.findings.push_back({v.claim, v.summary});
+        checker->reset();
     }
+    sink.events.clear();
     return r;
 }
 

@@ -110,19 +110,9 @@ void AttackEngine::record(const Bytes& frame, const std::string& from, const std
         trace_line(from, to, "undecodable frame", o.error().reason, false);
         return;
     }
-    const Schema& schema = *k_.spec().schema;
-    // Whatever the attacker sees, it keeps: a key in a message it can read is a known key.
-    if (const MessageSpec* ms = schema.message((*o)->msg.type)) {
-        for (const auto& f : (*o)->msg.fields) {
-            const FieldSpec* fs = ms->field(f.tag);
-            if (fs != nullptr && fs->kind == FieldKind::key) {
-                k_.learn_key(fs->name, SecretBytes(f.value.begin(), f.value.end()),
-                             "field " + fs->name + " of " + ms->name + " seen by the attacker" +
-                                 (secure ? " as insider " + to : " on the wire"));
-            }
-        }
-    }
-    trace_line(from, to, type_name(schema, (*o)->msg.type), note, false);
+    k_.learn_keys_in((*o)->msg,
+                     secure ? "by the attacker as insider " + to : "by the attacker on the wire");
+    trace_line(from, to, type_name(*k_.spec().schema, (*o)->msg.type), note, false);
 }
 
 bool AttackEngine::on_datagram(std::size_t from, std::size_t to, const Bytes& frame) {

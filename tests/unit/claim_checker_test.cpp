@@ -222,8 +222,9 @@ TEST(ClaimChecker, InjectivityCountsEachKindAtTheResponder) {
     EXPECT_EQ(claims_in(v), std::set<std::string>{"injective:MTCs->MTCd"}) << describe(v);
 }
 
-TEST(ClaimChecker, AcceptWithAChangedMTCdNonceBreaksAgreement) {
-    World w(3);
+void changed_nonce_breaks_agreement(std::size_t sessions) {
+    SCOPED_TRACE(std::to_string(sessions) + " sessions");
+    World w(sessions);
     Knowledge k(prose_spec());
     auto events = w.events();
     const Event& original = w.event(2, "MTCs#0", EventKind::accept);
@@ -254,6 +255,13 @@ TEST(ClaimChecker, AcceptWithAChangedMTCdNonceBreaksAgreement) {
     Knowledge insider(prose_spec());
     insider.compromise("MTCd#0", w.creds("MTCd#0"));
     EXPECT_TRUE(of_claim(check_all(w, events, insider), "agreement:MTCd->MTCs").empty());
+}
+
+// The checker scans a few begins of one instance pair and indexes many (from 16): both ways
+// find the same violation.
+TEST(ClaimChecker, AcceptWithAChangedMTCdNonceBreaksAgreement) {
+    changed_nonce_breaks_agreement(3);
+    changed_nonce_breaks_agreement(40);
 }
 
 TEST(ClaimChecker, AcceptWithoutAnyBeginBreaksAgreement) {
@@ -562,6 +570,30 @@ TEST(ClaimChecker, EachViolationIsReportedOnceAcrossChecks) {
     EXPECT_EQ(of_claim(second, "injective:MTCd->MTCs").size(), 1u) << describe(second);
     c.add(accept);
     EXPECT_TRUE(c.check(k).empty());
+}
+
+// reset() forgets what a run left behind: the same run judged again gives the same violations
+// (none is held back as already reported), and honest events after it are judged alone (their
+// nonces and keys are not reused from before, their acceptances match no earlier begin twice).
+TEST(ClaimChecker, ResetJudgesTheNextRunAlone) {
+    World w(3);
+    Knowledge knows_dmkey(prose_spec());
+    knows_dmkey.learn_key("DMKey", w.dmkey(1), "test");
+    ClaimChecker c(prose_spec(), w.d, all_claims(), w.fp);
+    Event again = w.event(0, "MTCs#0", EventKind::accept);
+    again.ts_us += 100;
+    const auto judge = [&](bool with_attack, const Knowledge& k) {
+        for (const Event& e : w.events()) c.add(e);
+        if (with_attack) c.add(again);
+        return describe(c.check(k));
+    };
+    const std::string first = judge(true, knows_dmkey);
+    EXPECT_NE(first.find("injective:MTCd->MTCs"), std::string::npos) << first;
+    EXPECT_NE(first.find("secrecy:DMKey"), std::string::npos) << first;
+    c.reset();
+    EXPECT_EQ(judge(true, knows_dmkey), first);
+    c.reset();
+    EXPECT_EQ(judge(false, Knowledge(prose_spec())), "");
 }
 
 TEST(ClaimChecker, OnlyTheGivenClaimsAreCheckedAndGuessingIsNotJudged) {

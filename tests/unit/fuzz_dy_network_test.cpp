@@ -101,6 +101,49 @@ TEST(FuzzDyNetwork, TheOracleReportsWhatARemovedCheckLetsThrough) {
     EXPECT_EQ(claims.count("agreement:MTCs->MTCd"), 1u);
 }
 
+// The oracle's secrecy claims see the keys the attacker reads in clear frames. ProSe with its
+// UE-MTCs link taken off the secure links, and the MTCs's check that M2 came over that link
+// switched off, puts M3 (DMKey and all) on the wire in clear: the oracle reports secrecy:DMKey
+// for the MTCs's commit. The intact spec carries M3 over the link and raises nothing.
+TEST(FuzzDyNetwork, AKeySeenInClearBreaksSecrecy) {
+    if (!weakening_enabled()) GTEST_SKIP() << "built without MTC_ENABLE_WEAKENING";
+    const ProtocolSpec* prose = find_protocol("prose");
+    ASSERT_NE(prose, nullptr);
+    ProtocolSpec open_link = *prose;
+    open_link.secure_links.clear();
+    for (const ProtocolSpec* spec : {prose, static_cast<const ProtocolSpec*>(&open_link)}) {
+        SCOPED_TRACE(spec == prose ? "intact" : "open link");
+        DyNetwork net(*spec, "MTCs", fuzz::DyOptions{{"ue-link"}});
+        ASSERT_EQ(net.setup_error(), "");
+        const auto r = net.run(view(fuzz::honest_program(true, 1)));
+        std::set<std::string> claims;
+        for (const auto& f : r.findings) claims.insert(f.claim);
+        EXPECT_EQ(claims.count("secrecy:DMKey"), spec == prose ? 0u : 1u) << findings_of(r);
+    }
+}
+
+// The bounds on an input (dy_network.hpp): kDyMaxStarts honest runs of every protocol fit in
+// kDyMaxDeliveries with room for the attacker; starts past kDyMaxStarts are ignored; a flood
+// of replays stops at the delivery bound.
+TEST(FuzzDyNetwork, AnInputIsBoundedAndTheBoundHoldsEveryHonestRun) {
+    for (const ProtocolSpec* spec : registered_protocols()) {
+        for (const RoleSpec& role : spec->roles) {
+            SCOPED_TRACE(spec->name + " " + role.name);
+            DyNetwork net(*spec, role.name);
+            const auto most = net.run(view(fuzz::honest_program(true, fuzz::kDyMaxStarts)));
+            EXPECT_GT(most.commits, 0u);
+            EXPECT_LE(most.delivered, fuzz::kDyMaxDeliveries * 4 / 5);
+            const auto more = net.run(view(fuzz::honest_program(true, 2 * fuzz::kDyMaxStarts)));
+            EXPECT_EQ(more.delivered, most.delivered);
+            EXPECT_EQ(more.commits, most.commits);
+        }
+    }
+    DyNetwork net(*find_protocol("prose"), "MTCd");
+    Bytes flood{fuzz::kDyHardened, op(DyOp::start), 0, op(DyOp::flush)};
+    for (int i = 0; i < 250; ++i) flood.insert(flood.end(), {op(DyOp::replay), 3});
+    EXPECT_EQ(net.run(view(flood)).delivered, fuzz::kDyMaxDeliveries);
+}
+
 // Every op with every operand on a short program: nothing throws, crashes or runs away.
 TEST(FuzzDyNetwork, EveryOpOnAnyOperandIsHarmless) {
     for (const ProtocolSpec* spec : registered_protocols()) {
@@ -127,7 +170,7 @@ TEST(FuzzDyNetwork, EveryOpOnAnyOperandIsHarmless) {
                               a,
                               a};
                 const auto r = net.run(view(p));
-                EXPECT_LE(r.delivered, 512u);
+                EXPECT_LE(r.delivered, fuzz::kDyMaxDeliveries);
             }
         }
         EXPECT_EQ(net.run(BytesView{}).delivered, 0u);
