@@ -63,18 +63,15 @@ std::vector<Bytes> Knowledge::values_of_kind(FieldKind kind) const {
     return out;
 }
 
-std::size_t Knowledge::learn_keys_in(const Message& msg, const std::string& how) {
+void Knowledge::learn_keys_in(const Message& msg, const std::string& how) {
     const MessageSpec* ms = spec_->schema->message(msg.type);
-    if (ms == nullptr) return 0;
-    std::size_t learned = 0;
+    if (ms == nullptr) return;
     for (const Field& f : msg.fields) {
         const FieldSpec* fs = ms->field(f.tag);
         if (fs == nullptr || fs->kind != FieldKind::key) continue;
         learn_key(fs->name, SecretBytes(f.value.begin(), f.value.end()),
                   "field " + fs->name + " of " + ms->name + " seen " + how);
-        ++learned;
     }
-    return learned;
 }
 
 void Knowledge::learn_key(std::string name, SecretBytes value, std::string source) {

@@ -56,8 +56,8 @@ public:
     void learn_key(std::string name, SecretBytes value, std::string source);
     // Whatever the attacker can read, it keeps: every field of kind `key` in `msg` (a message
     // it saw in clear, or as an insider) becomes a known key, its source "field F of M seen
-    // <how>". Returns how many fields it learned from.
-    std::size_t learn_keys_in(const Message& msg, const std::string& how);
+    // <how>".
+    void learn_keys_in(const Message& msg, const std::string& how);
     [[nodiscard]] const std::vector<KnownKey>& keys() const { return keys_; }
 
     // Compromise of an instance at `at_us` (the events' clock; 0 = from the start, as for
