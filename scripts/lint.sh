@@ -2,9 +2,9 @@
 # Style and static checks: `scripts/lint.sh format` (clang-format, no changes allowed) and
 # `scripts/lint.sh tidy BUILD_DIR [K/N]` (clang-tidy with the repo's .clang-tidy over every
 # source file, using BUILD_DIR/compile_commands.json; with K/N only the K-th of N equal shards,
-# one file at a time). ctest runs the format check and the tidy check as shards: one tidy run
-# over the whole tree took 16 minutes on CI's 2 cores while the other tests waited beside it;
-# shards let ctest interleave them with the rest.
+# one file at a time). ctest runs the format check, and the tidy check as six shards that it
+# schedules in its slots like any other test (one whole-tree run was a 16-minute test with two
+# clang-tidy processes beside the second slot's tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-format}
